@@ -1,0 +1,333 @@
+"""The estimator layer shared by the HalfNet estimators (no torch code here).
+
+:class:`BaseHalfNet` validates parameters and data, draws the random weights,
+initialises V, hands numpy arrays to :mod:`skhalfnet._training` and keeps the
+fitted network as plain numpy attributes, so a fitted estimator is device
+independent: one fitted on CUDA pickles and predicts on a CPU-only machine.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from abc import abstractmethod
+from numbers import Integral, Real
+
+import numpy as np
+import scipy.sparse as sp
+from joblib import cpu_count
+from sklearn.base import BaseEstimator
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+
+from . import _layer, _training
+from ._init import initial_components
+from ._layer import NetworkState
+
+#: The rank used when ``rank=None``, capped by the number of features.
+DEFAULT_RANK = 64
+#: Reference width and rank of the learning-rate scaling rules (see ``learning_rate_init``).
+REFERENCE_WIDTH = 1000
+
+
+def learning_rates(learning_rate_init: float, n_hidden: int, rank: int) -> tuple[float, float]:
+    """Adam step sizes (head, V) for a network of the given width and rank.
+
+    The head sees ``n_hidden`` features of size ``1/sqrt(n_hidden)`` each, so its
+    step shrinks as ``1000 / n_hidden``; V's step shrinks as ``2 / sqrt(rank)``.
+    Both equal ``learning_rate_init`` times these factors, capped at 10.
+    """
+    head = learning_rate_init * min(10.0, REFERENCE_WIDTH / n_hidden)
+    components = learning_rate_init * min(10.0, 2.0 / np.sqrt(rank))
+    return head, components
+
+
+def effective_threads(n_jobs: int | None) -> int:
+    """Torch threads for one fit: ``n_jobs``, or the limit joblib gives its workers.
+
+    ``None`` honours ``OMP_NUM_THREADS`` (which joblib's process workers set to
+    share the cores among them) and otherwise keeps torch's own setting;
+    negative values count back from the number of cores as in joblib.
+    """
+    if n_jobs is None:
+        limit = os.environ.get("OMP_NUM_THREADS", "")
+        return int(limit) if limit.isdigit() and int(limit) > 0 else _layer.torch.get_num_threads()
+    if n_jobs < 0:
+        return max(1, cpu_count() + 1 + n_jobs)
+    return n_jobs
+
+
+class BaseHalfNet(BaseEstimator):
+    """Parameters, validation and training shared by the HalfNet estimators."""
+
+    _parameter_constraints: dict = {
+        "n_hidden": [Interval(Integral, 1, None, closed="left")],
+        "rank": [Interval(Integral, 1, None, closed="left"), None],
+        "activation": [StrOptions(set(_layer.ACTIVATIONS))],
+        "covariance": [StrOptions({"lowrank", "identity"})],
+        "init": [StrOptions({"pca", "random"})],
+        "bias_scale": [Interval(Real, 0, None, closed="left")],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "shuffle": ["boolean"],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "warm_start": ["boolean"],
+        "device": [StrOptions({"auto", "cpu", "cuda"})],
+        "n_jobs": [Integral, None],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
+    @abstractmethod
+    def __init__(
+        self,
+        n_hidden,
+        rank,
+        *,
+        activation,
+        covariance,
+        init,
+        bias_scale,
+        alpha,
+        batch_size,
+        learning_rate_init,
+        max_iter,
+        shuffle,
+        tol,
+        n_iter_no_change,
+        early_stopping,
+        validation_fraction,
+        warm_start,
+        device,
+        n_jobs,
+        random_state,
+        verbose,
+    ):
+        self.n_hidden = n_hidden
+        self.rank = rank
+        self.activation = activation
+        self.covariance = covariance
+        self.init = init
+        self.bias_scale = bias_scale
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate_init = learning_rate_init
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.tol = tol
+        self.n_iter_no_change = n_iter_no_change
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.warm_start = warm_start
+        self.device = device
+        self.n_jobs = n_jobs
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # -- hooks for the subclasses -------------------------------------------------
+
+    @abstractmethod
+    def _prepare_targets(self, y, weights, first_call: bool, classes=None):
+        """Return (targets, loss name, number of outputs, sample weights)."""
+
+    @abstractmethod
+    def _validation_scorer(self, targets, weights):
+        """Return score(head outputs) -> float for the early-stopping rows."""
+
+    def _stratify(self, targets):
+        return None
+
+    # -- shared machinery ---------------------------------------------------------
+
+    def _validate_input(self, X, y, reset: bool):
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            reset=reset,
+            accept_sparse="csr",
+            dtype=(np.float32, np.float64),
+            multi_output=True,
+            y_numeric=False,
+        )
+        if sp.issparse(X):
+            X.sort_indices()
+        return X, y
+
+    def _resolved_rank(self, n_features: int) -> int:
+        if self.covariance == "identity":
+            return n_features
+        if self.rank is None:
+            return min(DEFAULT_RANK, n_features)
+        if self.rank > n_features:
+            raise ValueError(
+                f"rank={self.rank} is larger than the number of features "
+                f"(n_features = {n_features}); the factor V of Σ = V Vᵀ has at most "
+                "n_features columns. Use rank <= n_features, or rank=None."
+            )
+        return self.rank
+
+    def _initial_state(self, X, weights, n_outputs: int, seeds) -> NetworkState:
+        rank = self._resolved_rank(X.shape[1])
+        dtype = X.dtype
+        random_weights, hidden_bias = _layer.draw_random_weights(
+            seeds[0], self.n_hidden, rank, self.activation, self.bias_scale, dtype
+        )
+        if self.covariance == "identity":
+            components = None
+        else:
+            rng = np.random.RandomState(seeds[1])
+            components = initial_components(X, weights, rank, self.init, rng).astype(dtype)
+        return NetworkState(
+            components=components,
+            random_weights=random_weights,
+            hidden_bias=hidden_bias,
+            coef=np.zeros((self.n_hidden, n_outputs), dtype=dtype),
+            intercept=np.zeros(n_outputs, dtype=dtype),
+            activation=self.activation,
+        )
+
+    def _fit(self, X, y, sample_weight=None, *, incremental=False, classes=None):
+        first_call = not ((incremental or self.warm_start) and hasattr(self, "head_coef_"))
+        X, y = self._validate_input(X, y, reset=first_call)
+        if first_call:
+            self._resolved_rank(X.shape[1])
+        elif X.dtype != self.head_coef_.dtype:
+            X = X.astype(self.head_coef_.dtype)  # continue training in the fitted dtype
+        weights = _check_sample_weight(sample_weight, X, dtype=X.dtype, ensure_non_negative=True)
+        targets, loss, n_outputs, weights = self._prepare_targets(y, weights, first_call, classes)
+        if not weights.sum() > 0:
+            raise ValueError("The sample weights (times class weights) sum to zero.")
+
+        seeds = check_random_state(self.random_state).randint(np.iinfo(np.int32).max, size=4)
+        if first_call:
+            state = self._initial_state(X, weights, n_outputs, seeds)
+            history = _training.TrainingHistory()
+        else:
+            state, history = self._network_state(), self._history
+
+        early_stopping = self.early_stopping and not incremental
+        train_rows, validation_rows = None, None
+        if early_stopping:
+            train_rows, validation_rows = train_test_split(
+                np.arange(X.shape[0]),
+                test_size=self.validation_fraction,
+                random_state=seeds[2],
+                stratify=self._stratify(targets),
+            )
+        rank = self._resolved_rank(X.shape[1])
+        lr_head, lr_components = learning_rates(self.learning_rate_init, self.n_hidden, rank)
+        config = _training.TrainingConfig(
+            loss=loss,
+            batch_size=self.batch_size,
+            max_iter=1 if incremental else self.max_iter,
+            lr_head=lr_head,
+            lr_components=lr_components,
+            alpha=self.alpha,
+            shuffle=self.shuffle,
+            tol=self.tol,
+            n_iter_no_change=self.n_iter_no_change,
+            early_stopping=early_stopping,
+            seed=int(seeds[3]),
+            verbose=self.verbose,
+        )
+        scorer = None
+        if early_stopping:
+            scorer = self._validation_scorer(targets[validation_rows], weights[validation_rows])
+        with _layer.torch_threads(effective_threads(self.n_jobs)):
+            device = _layer.resolve_device(self.device)
+            state, history = _training.fit_arrays(
+                state,
+                X,
+                targets,
+                weights,
+                config,
+                history,
+                device=device,
+                train_rows=train_rows,
+                validation_rows=validation_rows,
+                validation_scorer=scorer,
+            )
+        self._store_state(state, history)
+        if not incremental and not history.converged and not history.non_finite:
+            warnings.warn(
+                f"{type(self).__name__}: max_iter={self.max_iter} epochs reached and the "
+                "optimisation has not converged yet.",
+                ConvergenceWarning,
+                stacklevel=3,
+            )
+        return self
+
+    def _store_state(self, state: NetworkState, history) -> None:
+        n_features = self.n_features_in_
+        if state.components is None:
+            self.components_ = sp.identity(n_features, dtype=state.coef.dtype, format="csr")
+            self.spectrum_ = np.ones(n_features, dtype=state.coef.dtype)
+        else:
+            self.components_ = state.components
+            self.spectrum_ = np.linalg.svd(state.components, compute_uv=False) ** 2
+        self.random_weights_ = state.random_weights
+        self.hidden_bias_ = state.hidden_bias
+        self.head_coef_ = state.coef
+        self.head_intercept_ = state.intercept
+        self.rank_ = state.random_weights.shape[1]
+        self.n_trainable_params_ = int(state.coef.size + state.intercept.size)
+        if state.components is not None:
+            self.n_trainable_params_ += int(state.components.size)
+        self._history = history
+        self.loss_curve_ = list(history.loss_curve)
+        self.n_iter_ = len(history.loss_curve)
+        self.best_loss_ = history.best_loss if history.loss_curve else None
+        if history.validation_scores:
+            self.validation_scores_ = list(history.validation_scores)
+            self.best_validation_score_ = history.best_validation_score
+        else:
+            self.validation_scores_ = None
+            self.best_validation_score_ = None
+
+    def _network_state(self) -> NetworkState:
+        return NetworkState(
+            components=None if sp.issparse(self.components_) else self.components_,
+            random_weights=self.random_weights_,
+            hidden_bias=self.hidden_bias_,
+            coef=self.head_coef_,
+            intercept=self.head_intercept_,
+            activation=self.activation,
+        )
+
+    def _outputs(self, X, kind: str) -> np.ndarray:
+        """Head outputs, features or projection of X, computed by the fitted network."""
+        check_is_fitted(self, "head_coef_")
+        X = validate_data(self, X, reset=False, accept_sparse="csr", dtype=(np.float32, np.float64))
+        if self.device == "auto" or not _layer.torch.cuda.is_available():
+            device = _layer.resolve_device("auto")
+        else:
+            device = _layer.resolve_device(self.device)
+        with _layer.torch_threads(effective_threads(self.n_jobs)):
+            return _training.predict_arrays(self._network_state(), X, kind, device=device)
+
+    def get_mahalanobis_matrix(self) -> np.ndarray:
+        """The learned covariance Σ = V Vᵀ of the hidden weights, (n_features, n_features).
+
+        It is also the Mahalanobis matrix of the learned metric
+        ``d(x, x')² = (x - x')ᵀ Σ (x - x')`` (the name metric-learn uses).
+        """
+        check_is_fitted(self, "components_")
+        if sp.issparse(self.components_):
+            return self.components_.toarray()
+        return self.components_.T @ self.components_
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        tags.target_tags.required = True
+        tags.non_deterministic = False
+        return tags

@@ -1,0 +1,139 @@
+"""Docstring pieces shared by the three HalfNet estimators (indented for class docstrings)."""
+
+from textwrap import indent
+
+COMMON_PARAMETERS = """\
+n_hidden : int, default=4000
+    Number of hidden units H (random features).
+
+rank : int or None, default=None
+    Rank k of the learned covariance Σ = V Vᵀ of the hidden weights, so V has
+    shape (n_features, rank). ``None`` means ``min(64, n_features)``. A rank
+    larger than ``n_features`` is an error. Ignored with ``covariance="identity"``.
+
+activation : {"relu", "cos", "erf", "tanh"}, default="relu"
+    Activation φ of the hidden layer. With ``"cos"`` the features are
+    ``sqrt(2) cos(a)`` with a hidden bias uniform on [0, 2π] (random Fourier
+    features of a Gaussian kernel in the learned metric); the other
+    activations use a hidden bias drawn from N(0, ``bias_scale``²).
+
+covariance : {"lowrank", "identity"}, default="lowrank"
+    ``"lowrank"`` learns V (HalfNet). ``"identity"`` fixes Σ = I: the hidden
+    weights are plain N(0, I / n_features) draws and only the head learns
+    (an extreme learning machine / random-features network).
+
+init : {"pca", "random"}, default="pca"
+    Initial V: the top weighted principal directions of the training data
+    (random directions where the data span fewer), or random Gaussian
+    directions. Either is rescaled so that the pre-activations have unit
+    variance over the training data.
+
+bias_scale : float, default=1.0
+    Standard deviation of the fixed random hidden bias for relu, erf and tanh.
+
+alpha : float, default=0.0
+    L2 penalty ``alpha / 2 * (||V||² + ||W_head||²)`` added to the mean loss.
+
+batch_size : int, default=256
+    Rows per Adam step (all rows when there are fewer).
+
+learning_rate_init : float, default=1e-3
+    Base Adam step. The head's step is ``learning_rate_init * 1000 / n_hidden``
+    and V's is ``learning_rate_init * 2 / sqrt(rank)`` (each factor capped at
+    10), which keeps training stable across widths and ranks.
+
+max_iter : int, default=200
+    Maximum number of epochs (passes over the training data).
+
+shuffle : bool, default=True
+    Whether to shuffle the rows each epoch.
+
+tol : float, default=1e-4
+    Improvement of the training loss (or of the validation score with
+    ``early_stopping``) below which an epoch counts as no improvement.
+
+n_iter_no_change : int, default=10
+    Training stops after more than this many epochs without improvement.
+
+early_stopping : bool, default=False
+    Hold out ``validation_fraction`` of the training rows (stratified for
+    classification), stop when the validation score stops improving, and
+    restore the weights of the best epoch. Sample and class weights weigh
+    the validation score too.
+
+validation_fraction : float, default=0.1
+    Fraction of the training rows held out with ``early_stopping``.
+
+warm_start : bool, default=False
+    Continue from the fitted weights (and Adam state) on the next ``fit``.
+
+device : {"auto", "cpu", "cuda"}, default="auto"
+    Where torch trains: ``"auto"`` picks CUDA when available. The fitted
+    weights are stored as numpy arrays, so a model fitted on CUDA predicts
+    on a CPU-only machine.
+
+n_jobs : int or None, default=None
+    Torch threads during ``fit`` and prediction, restored afterwards.
+    ``None`` uses ``OMP_NUM_THREADS`` when set (joblib's process workers set
+    it, so a parallel grid search does not oversubscribe the cores), and
+    torch's own setting otherwise; ``-1`` means all cores.
+
+random_state : int, RandomState instance or None, default=None
+    Seeds the random hidden weights, the initial V, the validation split and
+    the shuffling, through local generators (torch and numpy's global seeds
+    are never touched). An int gives identical results run after run on
+    the same machine.
+
+verbose : int or bool, default=0
+    Print the loss (and validation score) after each epoch."""
+
+COMMON_ATTRIBUTES = """\
+components_ : ndarray of shape (rank_, n_features_in_)
+    Vᵀ, the learned factor of Σ = V Vᵀ; the rows span the learned subspace.
+    A sparse identity matrix with ``covariance="identity"``.
+
+spectrum_ : ndarray of shape (rank_,)
+    Eigenvalues of Σ (the squared singular values of V), in descending order.
+
+random_weights_ : ndarray of shape (n_hidden, rank_)
+    The frozen N(0, 1) draws Z; the hidden weights are ``V Z.T / sqrt(rank_)``.
+
+hidden_bias_ : ndarray of shape (n_hidden,)
+    The frozen random hidden bias.
+
+head_coef_ : ndarray of shape (n_hidden, n_outputs)
+    Weights of the trained linear head.
+
+head_intercept_ : ndarray of shape (n_outputs,)
+    Bias of the trained linear head.
+
+rank_ : int
+    The rank used (``n_features_in_`` with ``covariance="identity"``).
+
+n_trainable_params_ : int
+    Number of trained parameters: V (unless identity) and the head.
+
+loss_curve_ : list of float
+    Mean training loss (with the penalty) after each epoch.
+
+best_loss_ : float
+    Lowest training loss seen.
+
+n_iter_ : int
+    Number of epochs run, over all calls with ``warm_start`` or ``partial_fit``.
+
+validation_scores_ : list of float or None
+    Validation score after each epoch with ``early_stopping``, else None.
+
+best_validation_score_ : float or None
+    Best validation score with ``early_stopping``, else None.
+
+n_features_in_ : int
+    Number of features seen during fit.
+
+feature_names_in_ : ndarray of shape (n_features_in_,)
+    Names of features seen during fit, when X has string column names."""
+
+
+COMMON_PARAMETERS = indent(COMMON_PARAMETERS, "    ")
+COMMON_ATTRIBUTES = indent(COMMON_ATTRIBUTES, "    ")

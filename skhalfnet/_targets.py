@@ -1,0 +1,86 @@
+"""Target encoding and validation scores for classification and regression (numpy only)."""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.metrics import accuracy_score, r2_score
+from sklearn.utils import column_or_1d
+from sklearn.utils.class_weight import compute_sample_weight
+from sklearn.utils.multiclass import check_classification_targets
+
+
+def encode_classes(estimator, y, weights, first_call: bool, classes=None, class_weight=None):
+    """Class indices for y, fitting ``estimator.classes_`` on the first call.
+
+    Returns ``(targets, loss, n_outputs, weights)``: binary problems use one
+    logistic output, more classes a softmax; ``weights`` are multiplied by the
+    class weights.
+    """
+    check_classification_targets(y)
+    y = column_or_1d(y, warn=True)
+    if first_call:
+        estimator.classes_ = np.unique(y if classes is None else classes)
+        if len(estimator.classes_) < 2:
+            raise ValueError(
+                f"{type(estimator).__name__} needs samples of at least 2 classes, but the "
+                f"data contain only one class: {estimator.classes_[0]!r}."
+            )
+    elif classes is not None and not np.array_equal(np.unique(classes), estimator.classes_):
+        raise ValueError(
+            f"classes={np.unique(classes)!r} differs from the classes of the first call, "
+            f"{estimator.classes_!r}."
+        )
+    unknown = np.setdiff1d(y, estimator.classes_)
+    if unknown.size:
+        raise ValueError(f"y contains labels not in classes_: {unknown!r}.")
+    targets = np.searchsorted(estimator.classes_, y)
+    if class_weight is not None:
+        weights = weights * compute_sample_weight(class_weight, y).astype(weights.dtype)
+    if len(estimator.classes_) == 2:
+        return targets.astype(weights.dtype), "logistic", 1, weights
+    return targets, "softmax", len(estimator.classes_), weights
+
+
+def class_indices(outputs: np.ndarray) -> np.ndarray:
+    """Predicted class indices from head outputs (one logistic column or softmax logits)."""
+    if outputs.shape[1] == 1:
+        return (outputs[:, 0] > 0).astype(np.intp)
+    return outputs.argmax(axis=1)
+
+
+def stratification(targets: np.ndarray):
+    """Targets to stratify the validation split by, or None when a class is too rare."""
+    _, counts = np.unique(targets, return_counts=True)
+    return targets if counts.min() >= 2 else None
+
+
+def accuracy_scorer(targets, weights):
+    """Weighted accuracy on the validation rows, from head outputs."""
+    return lambda outputs: accuracy_score(targets, class_indices(outputs), sample_weight=weights)
+
+
+def standardize_targets(estimator, y, weights, first_call: bool):
+    """Regression targets as (n, n_outputs), standardised with the first call's weighted stats.
+
+    Returns ``(targets, loss, n_outputs, weights)``; the mean and scale are
+    stored on the estimator as ``_target_mean`` and ``_target_scale``.
+    """
+    y = np.asarray(y, dtype=weights.dtype)
+    targets = y.reshape(-1, 1) if y.ndim == 1 else y
+    if first_call:
+        mean = np.average(targets, axis=0, weights=weights)
+        scale = np.sqrt(np.average(np.square(targets - mean), axis=0, weights=weights))
+        estimator._target_mean = mean.astype(weights.dtype)
+        estimator._target_scale = np.where(scale > 0, scale, 1.0).astype(weights.dtype)
+    elif targets.shape[1] != estimator._target_mean.shape[0]:
+        raise ValueError(
+            f"y has {targets.shape[1]} outputs, but the estimator was fitted with "
+            f"{estimator._target_mean.shape[0]}."
+        )
+    targets = (targets - estimator._target_mean) / estimator._target_scale
+    return targets, "squared", targets.shape[1], weights
+
+
+def r2_scorer(targets, weights):
+    """Weighted R² on the validation rows (on standardised targets, which R² does not see)."""
+    return lambda outputs: r2_score(targets, outputs, sample_weight=weights)

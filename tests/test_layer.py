@@ -1,0 +1,131 @@
+"""The torch layer and the initialisation of V, checked against plain numpy."""
+
+import math
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+import torch
+from sklearn.decomposition import PCA
+
+from skhalfnet import _layer
+from skhalfnet._init import initial_components, principal_directions
+from skhalfnet._layer import HalfNetModule, NetworkState, draw_random_weights
+
+ACTIVATIONS = {
+    "relu": lambda a: np.maximum(a, 0),
+    "cos": lambda a: np.sqrt(2) * np.cos(a),
+    "erf": lambda a: np.vectorize(math.erf)(a),
+    "tanh": np.tanh,
+}
+
+
+def random_state(d=7, k=3, H=50, C=4, activation="relu", seed=0):
+    rng = np.random.default_rng(seed)
+    Z, b = draw_random_weights(seed, H, k, activation, 0.5, np.float64)
+    return NetworkState(
+        components=rng.standard_normal((k, d)),
+        random_weights=Z,
+        hidden_bias=b,
+        coef=rng.standard_normal((H, C)),
+        intercept=rng.standard_normal(C),
+        activation=activation,
+    )
+
+
+@pytest.mark.parametrize("activation", sorted(ACTIVATIONS))
+def test_features_match_explicit_hidden_weights(activation):
+    """(x V) Zᵀ / sqrt(k) + b equals x W + b with W = V Zᵀ / sqrt(k) formed explicitly."""
+    state = random_state(activation=activation)
+    module = HalfNetModule(state, device=torch.device("cpu"), dtype=torch.float64)
+    X = np.random.default_rng(1).standard_normal((9, 7))
+    k, H = state.random_weights.shape[1], state.random_weights.shape[0]
+    W = state.components.T @ state.random_weights.T / np.sqrt(k)  # (d, H)
+    expected = ACTIVATIONS[activation](X @ W + state.hidden_bias) / np.sqrt(H)
+    got = module.features(torch.from_numpy(X)).detach().numpy()
+    np.testing.assert_allclose(got, expected, rtol=1e-10, atol=1e-12)
+    outputs = module(torch.from_numpy(X)).detach().numpy()
+    np.testing.assert_allclose(outputs, expected @ state.coef + state.intercept, rtol=1e-10)
+
+
+def test_identity_covariance_scales_input_by_sqrt_d():
+    state = random_state()
+    d = state.components.shape[1]
+    Z, b = draw_random_weights(0, 50, d, "relu", 1.0, np.float64)
+    state.components, state.random_weights, state.hidden_bias = None, Z, b
+    module = HalfNetModule(state, device=torch.device("cpu"), dtype=torch.float64)
+    assert module.V is None
+    X = np.random.default_rng(1).standard_normal((5, d))
+    expected = np.maximum(X @ Z.T / np.sqrt(d) + b, 0) / np.sqrt(50)
+    np.testing.assert_allclose(module.features(torch.from_numpy(X)).numpy(), expected)
+
+
+def test_random_bias_distributions():
+    _, cos_bias = draw_random_weights(0, 20000, 2, "cos", 3.0, np.float64)
+    assert cos_bias.min() >= 0 and cos_bias.max() <= 2 * np.pi
+    assert abs(cos_bias.mean() - np.pi) < 0.05
+    Z, relu_bias = draw_random_weights(0, 20000, 2, "relu", 0.3, np.float64)
+    assert abs(relu_bias.std() - 0.3) < 0.01 and relu_bias.min() < 0
+    assert abs(Z.std() - 1.0) < 0.02
+    Z_again, _ = draw_random_weights(0, 20000, 2, "relu", 0.3, np.float64)
+    np.testing.assert_array_equal(Z, Z_again)
+
+
+def test_sparse_rows_become_sparse_tensors():
+    X = sp.random(20, 6, density=0.3, format="csr", random_state=0, dtype=np.float32)
+    rows = torch.tensor([3, 0, 7])
+    batch = _layer.as_torch_rows(X, rows, torch.device("cpu"))
+    assert batch.layout == torch.sparse_csr
+    np.testing.assert_array_equal(batch.to_dense().numpy(), X[[3, 0, 7]].toarray())
+
+
+def test_resolve_device_errors_without_cuda(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert _layer.resolve_device("auto").type == "cpu"
+    with pytest.raises(ValueError, match="no CUDA device"):
+        _layer.resolve_device("cuda")
+
+
+def test_torch_threads_restores_setting():
+    before = torch.get_num_threads()
+    with _layer.torch_threads(1):
+        assert torch.get_num_threads() == 1
+    assert torch.get_num_threads() == before
+
+
+def test_pca_init_finds_principal_directions():
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((500, 10)) * np.array([10, 5, 3, 1, 1, 1, 1, 1, 1, 1.0])
+    X = X @ np.linalg.qr(rng.standard_normal((10, 10)))[0]
+    directions = principal_directions(X, np.ones(500), 3, np.random.RandomState(0))
+    reference = PCA(3).fit(X).components_
+    np.testing.assert_allclose(np.abs(np.sum(directions * reference, axis=1)), 1, atol=1e-6)
+
+
+def test_init_scales_preactivations_to_unit_variance():
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((300, 12)) * 7
+    for init in ("pca", "random"):
+        components = initial_components(X, np.ones(300), 4, init, np.random.RandomState(0))
+        mean_square = np.mean(np.sum((X @ components.T) ** 2, axis=1)) / 4
+        assert mean_square == pytest.approx(1.0)
+
+
+def test_pca_init_fills_missing_directions_with_random_ones():
+    X = np.random.default_rng(0).standard_normal((3, 10))  # spans at most 2 centred directions
+    components = initial_components(X, np.ones(3), 5, "pca", np.random.RandomState(0))
+    assert components.shape == (5, 10)
+    assert np.linalg.matrix_rank(components) == 5
+
+
+def test_init_weights_equal_repeated_rows():
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((15, 6))
+    weights = rng.integers(0, 4, 15).astype(float)
+    repeated = np.repeat(X, weights.astype(int), axis=0)
+    for init in ("pca", "random"):
+        weighted = initial_components(X, weights, 3, init, np.random.RandomState(1))
+        plain = initial_components(
+            repeated, np.ones(len(repeated)), 3, init, np.random.RandomState(1)
+        )
+        np.testing.assert_allclose(weighted, plain, rtol=1e-10, atol=1e-12)
