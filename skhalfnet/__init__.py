@@ -4,6 +4,7 @@ HalfNet draws the hidden weights of a one-hidden-layer network from N(0, Σ)
 with a low-rank Σ = V Vᵀ learned from data (arXiv 2606.04583).
 """
 
+from . import datasets, kernels
 from ._classifier import HalfNetClassifier
 from ._regressor import HalfNetRegressor
 from ._training import NonFiniteLossWarning
@@ -14,5 +15,7 @@ __all__ = [
     "HalfNetRegressor",
     "HalfNetTransformer",
     "NonFiniteLossWarning",
+    "datasets",
+    "kernels",
 ]
 __version__ = "0.1.0"

@@ -24,25 +24,45 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from . import _layer, _training
+from .kernels import halfnet_kernel
 from ._init import initial_components
 from ._layer import NetworkState
 
 #: The rank used when ``rank=None``, capped by the number of features.
 DEFAULT_RANK = 64
-#: Reference width and rank of the learning-rate scaling rules (see ``learning_rate_init``).
-REFERENCE_WIDTH = 1000
+#: Width and rank at which ``learning_rate_init`` is the head's step (see ``learning_rates``).
+REFERENCE_WIDTH, REFERENCE_RANK = 4000, 64
+#: V's step relative to the head's at the reference width and rank.
+COMPONENTS_STEP_RATIO = 0.1
 
 
 def learning_rates(learning_rate_init: float, n_hidden: int, rank: int) -> tuple[float, float]:
     """Adam step sizes (head, V) for a network of the given width and rank.
 
-    The head sees ``n_hidden`` features of size ``1/sqrt(n_hidden)`` each, so its
-    step shrinks as ``1000 / n_hidden``; V's step shrinks as ``2 / sqrt(rank)``.
-    Both equal ``learning_rate_init`` times these factors, capped at 10.
+    The head reads ``n_hidden`` features scaled by ``1/sqrt(n_hidden)``: its
+    step grows as ``sqrt(4000 / n_hidden)`` so that the outputs move alike at
+    every width. V's step is a tenth of that at rank 64 and grows as
+    ``sqrt(64 / rank)``. Each factor is capped at 10.
     """
-    head = learning_rate_init * min(10.0, REFERENCE_WIDTH / n_hidden)
-    components = learning_rate_init * min(10.0, 2.0 / np.sqrt(rank))
+    head = learning_rate_init * min(10.0, np.sqrt(REFERENCE_WIDTH / n_hidden))
+    components = (
+        COMPONENTS_STEP_RATIO * learning_rate_init * min(10.0, np.sqrt(REFERENCE_RANK / rank))
+    )
     return head, components
+
+
+def effective_rank(spectrum: np.ndarray) -> float:
+    """Roy & Vetterli's effective rank: exp of the entropy of the normalised spectrum.
+
+    Equals r when r eigenvalues are equal and the rest zero, and falls smoothly
+    as the spectrum concentrates on fewer directions.
+    """
+    total = float(np.sum(spectrum))
+    if total <= 0:
+        return 0.0
+    p = np.asarray(spectrum, dtype=np.float64) / total
+    p = p[p > 0]
+    return float(np.exp(-np.sum(p * np.log(p))))
 
 
 def effective_threads(n_jobs: int | None) -> int:
@@ -274,6 +294,7 @@ class BaseHalfNet(BaseEstimator):
         else:
             self.components_ = state.components
             self.spectrum_ = np.linalg.svd(state.components, compute_uv=False) ** 2
+        self.effective_rank_ = effective_rank(self.spectrum_)
         self.random_weights_ = state.random_weights
         self.hidden_bias_ = state.hidden_bias
         self.head_coef_ = state.coef
@@ -313,6 +334,35 @@ class BaseHalfNet(BaseEstimator):
             device = _layer.resolve_device(self.device)
         with _layer.torch_threads(effective_threads(self.n_jobs)):
             return _training.predict_arrays(self._network_state(), X, kind, device=device)
+
+    def kernel(self, X, Y=None) -> np.ndarray:
+        """The exact infinite-width kernel of the fitted layer, in the learned metric.
+
+        ``kernel(X, Y)[i, j]`` is the limit of ``transform`` features' inner
+        products as ``n_hidden`` grows (see :mod:`skhalfnet.kernels`), so it
+        can be passed as ``SVC(kernel=fitted.kernel)`` or precomputed for
+        :class:`~sklearn.kernel_ridge.KernelRidge` and Gaussian processes.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples_X, n_features)
+            Left rows.
+        Y : {array-like, sparse matrix} of shape (n_samples_Y, n_features), default=None
+            Right rows; ``None`` means ``X``.
+
+        Returns
+        -------
+        K : ndarray of shape (n_samples_X, n_samples_Y)
+            The kernel matrix, float64.
+        """
+        check_is_fitted(self, "head_coef_")
+        X = validate_data(self, X, reset=False, accept_sparse="csr", dtype=np.float64)
+        if Y is not None:
+            Y = validate_data(self, Y, reset=False, accept_sparse="csr", dtype=np.float64)
+        components = None if sp.issparse(self.components_) else self.components_
+        return halfnet_kernel(
+            X, Y, activation=self.activation, components=components, bias_scale=self.bias_scale
+        )
 
     def get_mahalanobis_matrix(self) -> np.ndarray:
         """The learned covariance Σ = V Vᵀ of the hidden weights, (n_features, n_features).

@@ -70,7 +70,7 @@ class HalfNetClassifier(ClassifierMixin, BaseHalfNet):
         bias_scale: float = 1.0,
         alpha: float = 0.0,
         batch_size: int = 256,
-        learning_rate_init: float = 1e-3,
+        learning_rate_init: float = 0.03,
         max_iter: int = 200,
         shuffle: bool = True,
         tol: float = 1e-4,

@@ -37,10 +37,11 @@ alpha : float, default=0.0
 batch_size : int, default=256
     Rows per Adam step (all rows when there are fewer).
 
-learning_rate_init : float, default=1e-3
-    Base Adam step. The head's step is ``learning_rate_init * 1000 / n_hidden``
-    and V's is ``learning_rate_init * 2 / sqrt(rank)`` (each factor capped at
-    10), which keeps training stable across widths and ranks.
+learning_rate_init : float, default=0.03
+    Adam step of the head at ``n_hidden=4000``. The head's step is
+    ``learning_rate_init * sqrt(4000 / n_hidden)`` and V's is
+    ``0.1 * learning_rate_init * sqrt(64 / rank)`` (each factor capped at 10),
+    which keeps training alike across widths and ranks.
 
 max_iter : int, default=200
     Maximum number of epochs (passes over the training data).
@@ -94,6 +95,10 @@ components_ : ndarray of shape (rank_, n_features_in_)
 
 spectrum_ : ndarray of shape (rank_,)
     Eigenvalues of Σ (the squared singular values of V), in descending order.
+
+effective_rank_ : float
+    Effective rank of Σ (Roy & Vetterli, 2007): ``exp(-sum(p * log p))`` with
+    ``p = spectrum_ / spectrum_.sum()``; it equals r for r equal eigenvalues.
 
 random_weights_ : ndarray of shape (n_hidden, rank_)
     The frozen N(0, 1) draws Z; the hidden weights are ``V Z.T / sqrt(rank_)``.

@@ -34,6 +34,5 @@ def fast():
         "n_hidden": 200,
         "rank": 4,
         "max_iter": 15,
-        "learning_rate_init": 0.01,
         "random_state": 0,
     }

@@ -202,7 +202,7 @@ def test_early_stopping_restores_best_weights(small_digits, fast):
     X, y = small_digits
     est = quiet_fit(
         HalfNetClassifier(
-            **{**fast, "max_iter": 12, "learning_rate_init": 0.05}, early_stopping=True
+            **{**fast, "max_iter": 12, "learning_rate_init": 0.3}, early_stopping=True
         ),
         X,
         y,
