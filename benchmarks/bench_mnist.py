@@ -36,7 +36,7 @@ from skhalfnet import HalfNetClassifier
 from skhalfnet.datasets import load_mnist
 
 sys.path.insert(0, str(Path(__file__).parent))
-from baselines import fit_and_score  # noqa: E402
+from baselines import fit_and_score
 
 N_CLASSES = 10
 

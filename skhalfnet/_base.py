@@ -24,9 +24,9 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from . import _layer, _training
-from .kernels import halfnet_kernel
 from ._init import initial_components
 from ._layer import NetworkState
+from .kernels import halfnet_kernel
 
 #: The rank used when ``rank=None``, capped by the number of features.
 DEFAULT_RANK = 64
