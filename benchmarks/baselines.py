@@ -6,7 +6,8 @@ minibatches:
 
 ``"torch_mlp"``
     A fully trained MLP, ``nn.Linear(d, H) -> ReLU -> nn.Linear(H, C)``: the same
-    network as scikit-learn's ``MLPClassifier(hidden_layer_sizes=(H,))``.
+    network as scikit-learn's ``MLPClassifier(hidden_layer_sizes=(H,))`` (but with
+    PyTorch's default initialisation and no L2 penalty).
 ``"sign_flip"``, ``"mask"``
     Seed 003 (training the connectivity of a network with fixed random weights):
     the hidden weights ``W`` (He normal) are frozen; what is learned is one
@@ -24,6 +25,7 @@ Default learning rates were tuned on MNIST (width 1000, 3 epochs, batch 256).
 The frozen-weight models want a larger head lr (1e-2) than the MLP (1e-3), and
 the sign/mask scores, which start at +-1, need 0.1 to move: at 1e-3 no score
 crosses zero within a few epochs and the net stays a plain random-feature net.
+At width 4000 a head lr of 3e-3 did as well as 1e-2 (within 0.3 points).
 """
 
 from __future__ import annotations

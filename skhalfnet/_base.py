@@ -92,6 +92,7 @@ class BaseHalfNet(BaseEstimator):
         "bias_scale": [Interval(Real, 0, None, closed="left")],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "learning_rate": [StrOptions({"constant", "adaptive"})],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "shuffle": ["boolean"],
@@ -118,6 +119,7 @@ class BaseHalfNet(BaseEstimator):
         bias_scale,
         alpha,
         batch_size,
+        learning_rate,
         learning_rate_init,
         max_iter,
         shuffle,
@@ -139,6 +141,7 @@ class BaseHalfNet(BaseEstimator):
         self.bias_scale = bias_scale
         self.alpha = alpha
         self.batch_size = batch_size
+        self.learning_rate = learning_rate
         self.learning_rate_init = learning_rate_init
         self.max_iter = max_iter
         self.shuffle = shuffle
@@ -174,7 +177,7 @@ class BaseHalfNet(BaseEstimator):
             y,
             reset=reset,
             accept_sparse="csr",
-            dtype=(np.float32, np.float64),
+            dtype=(np.float64, np.float32),
             multi_output=True,
             y_numeric=False,
         )
@@ -258,6 +261,7 @@ class BaseHalfNet(BaseEstimator):
             early_stopping=early_stopping,
             seed=int(seeds[3]),
             verbose=self.verbose,
+            adaptive=self.learning_rate == "adaptive",
         )
         scorer = None
         if early_stopping:
@@ -327,7 +331,7 @@ class BaseHalfNet(BaseEstimator):
     def _outputs(self, X, kind: str) -> np.ndarray:
         """Head outputs, features or projection of X, computed by the fitted network."""
         check_is_fitted(self, "head_coef_")
-        X = validate_data(self, X, reset=False, accept_sparse="csr", dtype=(np.float32, np.float64))
+        X = validate_data(self, X, reset=False, accept_sparse="csr", dtype=(np.float64, np.float32))
         if self.device == "auto" or not _layer.torch.cuda.is_available():
             device = _layer.resolve_device("auto")
         else:
@@ -340,8 +344,9 @@ class BaseHalfNet(BaseEstimator):
 
         ``kernel(X, Y)[i, j]`` is the limit of ``transform`` features' inner
         products as ``n_hidden`` grows (see :mod:`skhalfnet.kernels`), so it
-        can be passed as ``SVC(kernel=fitted.kernel)`` or precomputed for
-        :class:`~sklearn.kernel_ridge.KernelRidge` and Gaussian processes.
+        can be passed as ``SVC(kernel=fitted.kernel)``, or precomputed for
+        :class:`~sklearn.kernel_ridge.KernelRidge`; Gaussian processes need it
+        wrapped in a ``Kernel`` object (``docs/kernels.md`` shows one).
 
         Parameters
         ----------
@@ -365,10 +370,13 @@ class BaseHalfNet(BaseEstimator):
         )
 
     def get_mahalanobis_matrix(self) -> np.ndarray:
-        """The learned covariance Σ = V Vᵀ of the hidden weights, (n_features, n_features).
+        """Σ = V Vᵀ = ``components_.T @ components_``, shape (n_features, n_features).
 
-        It is also the Mahalanobis matrix of the learned metric
-        ``d(x, x')² = (x - x')ᵀ Σ (x - x')`` (the name metric-learn uses).
+        The Mahalanobis matrix of the learned metric
+        ``d(x, x')² = (x - x')ᵀ Σ (x - x')`` (the name metric-learn uses). The
+        hidden weights are draws from N(0, Σ / rank_) (the layer scales the
+        projection by ``1/sqrt(rank_)``); with ``covariance="identity"`` it
+        returns I and the weights are N(0, I / n_features_in_).
         """
         check_is_fitted(self, "components_")
         if sp.issparse(self.components_):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import expit, log_expit, log_softmax, softmax
+from scipy.special import expit, softmax
 from sklearn.base import ClassifierMixin, _fit_context
 from sklearn.utils._param_validation import StrOptions
 
@@ -70,6 +70,7 @@ class HalfNetClassifier(ClassifierMixin, BaseHalfNet):
         bias_scale: float = 1.0,
         alpha: float = 0.0,
         batch_size: int = 256,
+        learning_rate: str = "adaptive",
         learning_rate_init: float = 0.03,
         max_iter: int = 200,
         shuffle: bool = True,
@@ -93,6 +94,7 @@ class HalfNetClassifier(ClassifierMixin, BaseHalfNet):
             bias_scale=bias_scale,
             alpha=alpha,
             batch_size=batch_size,
+            learning_rate=learning_rate,
             learning_rate_init=learning_rate_init,
             max_iter=max_iter,
             shuffle=shuffle,
@@ -218,7 +220,7 @@ class HalfNetClassifier(ClassifierMixin, BaseHalfNet):
         return softmax(outputs, axis=1)
 
     def predict_log_proba(self, X) -> np.ndarray:
-        """Logarithm of the class probabilities, computed stably from the logits.
+        """Logarithm of the class probabilities, ``log(predict_proba(X))``.
 
         Parameters
         ----------
@@ -228,9 +230,8 @@ class HalfNetClassifier(ClassifierMixin, BaseHalfNet):
         Returns
         -------
         log_proba : ndarray of shape (n_samples, n_classes)
-            Log-probabilities, columns in the order of ``classes_``.
+            Log-probabilities, columns in the order of ``classes_``; ``-inf``
+            where a probability underflows to zero, as in scikit-learn's MLP.
         """
-        outputs = self._outputs(X, "decision")
-        if outputs.shape[1] == 1:
-            return np.column_stack([log_expit(-outputs[:, 0]), log_expit(outputs[:, 0])])
-        return log_softmax(outputs, axis=1)
+        with np.errstate(divide="ignore"):
+            return np.log(self.predict_proba(X))

@@ -37,6 +37,11 @@ alpha : float, default=0.0
 batch_size : int, default=256
     Rows per Adam step (all rows when there are fewer).
 
+learning_rate : {"adaptive", "constant"}, default="adaptive"
+    Step-size schedule. ``"adaptive"`` divides both Adam steps by 5 each time
+    two epochs in a row fail to improve the training loss (or the validation
+    score with ``early_stopping``) by ``tol``; ``"constant"`` keeps them.
+
 learning_rate_init : float, default=0.03
     Adam step of the head at ``n_hidden=4000``. The head's step is
     ``learning_rate_init * sqrt(4000 / n_hidden)`` and V's is
@@ -94,7 +99,8 @@ components_ : ndarray of shape (rank_, n_features_in_)
     A sparse identity matrix with ``covariance="identity"``.
 
 spectrum_ : ndarray of shape (rank_,)
-    Eigenvalues of Σ (the squared singular values of V), in descending order.
+    Eigenvalues of Σ = V Vᵀ (the squared singular values of V), in descending
+    order. The hidden weights' covariance is Σ / rank_.
 
 effective_rank_ : float
     Effective rank of Σ (Roy & Vetterli, 2007): ``exp(-sum(p * log p))`` with

@@ -48,6 +48,7 @@ class TrainingConfig:
     early_stopping: bool
     seed: int
     verbose: int = 0
+    adaptive: bool = False
 
 
 @dataclass
@@ -59,6 +60,7 @@ class TrainingHistory:
     best_loss: float = math.inf
     best_validation_score: float = -math.inf
     no_improvement_count: int = 0
+    step_scale: float = 1.0
     optimizer_state: dict | None = None
     converged: bool = False
     non_finite: bool = False
@@ -90,7 +92,18 @@ def make_optimizer(module: HalfNetModule, config: TrainingConfig, state: dict | 
         optimizer.load_state_dict(state)
         for group, wanted in zip(optimizer.param_groups, groups, strict=True):
             group["lr"], group["weight_decay"] = wanted["lr"], wanted["weight_decay"]
+    for group in optimizer.param_groups:
+        group["initial_lr"] = group["lr"]
     return optimizer
+
+
+#: With ``adaptive`` steps, two epochs in a row without improvement divide the steps by this.
+ADAPTIVE_DIVISOR = 5.0
+
+
+def _scale_steps(optimizer, scale: float) -> None:
+    for group in optimizer.param_groups:
+        group["lr"] = group["initial_lr"] * scale
 
 
 def _penalty(module: HalfNetModule, alpha: float) -> float:
@@ -161,6 +174,7 @@ def train(
     """
     generator = torch.Generator().manual_seed(config.seed)
     optimizer = make_optimizer(module, config, history.optimizer_state)
+    _scale_steps(optimizer, history.step_scale)
     total_weight = float(weights[train_rows.to(weights.device)].sum())
     mean_weight = total_weight / train_rows.shape[0]
     best_snapshot = _snapshot(module) if config.early_stopping else None
@@ -196,6 +210,14 @@ def train(
             improved = loss < history.best_loss - config.tol
             history.best_loss = min(history.best_loss, loss)
         history.no_improvement_count = 0 if improved else history.no_improvement_count + 1
+        if (
+            config.adaptive
+            and history.no_improvement_count
+            and history.no_improvement_count % 2 == 0
+        ):
+            history.step_scale /= ADAPTIVE_DIVISOR
+            _scale_steps(optimizer, history.step_scale)
+            message += f", steps divided by {ADAPTIVE_DIVISOR:g}"
         if config.verbose:
             print(message, flush=True)
         if history.no_improvement_count > config.n_iter_no_change:

@@ -304,3 +304,16 @@ def test_bad_input(Estimator, small_digits, fast):
     quiet_fit(est, X, y)
     with pytest.raises(ValueError, match="expecting 64 features"):
         output_of(est, X[:, :10])
+
+
+def test_adaptive_steps_shrink_on_plateaus(small_digits, fast, capsys):
+    X, y = small_digits
+    params = {**fast, "max_iter": 100, "tol": 1e9, "n_iter_no_change": 5, "verbose": 1}
+    HalfNetClassifier(**params).fit(X, y)
+    lines = capsys.readouterr().out.splitlines()
+    divided = [line.split(",")[0] for line in lines if "steps divided by 5" in line]
+    # no improvement from epoch 2 on: counts 2, 4 and 6 (epochs 3, 5, 7) divide the
+    # steps, and the count of 6 > n_iter_no_change stops training at epoch 7
+    assert divided == ["Iteration 3", "Iteration 5", "Iteration 7"]
+    HalfNetClassifier(**params, learning_rate="constant").fit(X, y)
+    assert "steps divided" not in capsys.readouterr().out
