@@ -317,3 +317,15 @@ def test_adaptive_steps_shrink_on_plateaus(small_digits, fast, capsys):
     assert divided == ["Iteration 3", "Iteration 5", "Iteration 7"]
     HalfNetClassifier(**params, learning_rate="constant").fit(X, y)
     assert "steps divided" not in capsys.readouterr().out
+
+
+def test_joblib_process_workers_share_the_cores(monkeypatch):
+    """Under GridSearchCV(n_jobs=2) each loky worker's fits get their share of the cores."""
+    from joblib import Parallel, cpu_count, delayed
+    from joblib.externals.loky import get_reusable_executor
+
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    get_reusable_executor().shutdown(wait=True)  # new workers see the environment above
+    threads = Parallel(n_jobs=2)(delayed(_base.effective_threads)(None) for _ in range(2))
+    get_reusable_executor().shutdown(wait=True)
+    assert threads == [max(1, cpu_count() // 2)] * 2
