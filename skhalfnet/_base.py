@@ -223,8 +223,10 @@ class BaseHalfNet(BaseEstimator):
         X, y = self._validate_input(X, y, reset=first_call)
         if first_call:
             self._resolved_rank(X.shape[1])
-        elif X.dtype != self.head_coef_.dtype:
-            X = X.astype(self.head_coef_.dtype)  # continue training in the fitted dtype
+        else:
+            self._check_same_architecture(X.shape[1])
+            if X.dtype != self.head_coef_.dtype:
+                X = X.astype(self.head_coef_.dtype)  # continue training in the fitted dtype
         weights = _check_sample_weight(sample_weight, X, dtype=X.dtype, ensure_non_negative=True)
         targets, loss, n_outputs, weights = self._prepare_targets(y, weights, first_call, classes)
         if not weights.sum() > 0:
@@ -290,6 +292,22 @@ class BaseHalfNet(BaseEstimator):
             )
         return self
 
+    def _check_same_architecture(self, n_features: int) -> None:
+        """warm_start and partial_fit continue the fitted network: its shape must not change."""
+        layer = self._fitted_layer
+        fitted = (self.random_weights_.shape, layer["activation"], layer["covariance"])
+        wanted = (
+            (self.n_hidden, self._resolved_rank(n_features)),
+            self.activation,
+            self.covariance,
+        )
+        if fitted != wanted:
+            raise ValueError(
+                "warm_start / partial_fit continue the fitted network, but n_hidden, rank, "
+                f"activation or covariance changed since it was fitted ({fitted} -> {wanted}). "
+                "Set warm_start=False to fit a new network."
+            )
+
     def _store_state(self, state: NetworkState, history) -> None:
         n_features = self.n_features_in_
         if state.components is None:
@@ -300,6 +318,12 @@ class BaseHalfNet(BaseEstimator):
             self.spectrum_ = np.linalg.svd(state.components, compute_uv=False) ** 2
         self.effective_rank_ = effective_rank(self.spectrum_)
         self.random_weights_ = state.random_weights
+        # What the fitted arrays were drawn with, whatever set_params does later.
+        self._fitted_layer = {
+            "activation": state.activation,
+            "covariance": self.covariance,
+            "bias_scale": self.bias_scale,
+        }
         self.hidden_bias_ = state.hidden_bias
         self.head_coef_ = state.coef
         self.head_intercept_ = state.intercept
@@ -325,7 +349,7 @@ class BaseHalfNet(BaseEstimator):
             hidden_bias=self.hidden_bias_,
             coef=self.head_coef_,
             intercept=self.head_intercept_,
-            activation=self.activation,
+            activation=self._fitted_layer["activation"],
         )
 
     def _outputs(self, X, kind: str) -> np.ndarray:
@@ -366,7 +390,11 @@ class BaseHalfNet(BaseEstimator):
             Y = validate_data(self, Y, reset=False, accept_sparse="csr", dtype=np.float64)
         components = None if sp.issparse(self.components_) else self.components_
         return halfnet_kernel(
-            X, Y, activation=self.activation, components=components, bias_scale=self.bias_scale
+            X,
+            Y,
+            activation=self._fitted_layer["activation"],
+            components=components,
+            bias_scale=self._fitted_layer["bias_scale"],
         )
 
     def get_mahalanobis_matrix(self) -> np.ndarray:

@@ -109,7 +109,6 @@ def test_float32_end_to_end_without_copying_x(small_digits, fast, monkeypatch):
     for name in ("components_", "random_weights_", "hidden_bias_", "head_coef_"):
         assert getattr(est, name).dtype == np.float32, name
     assert est.predict_proba(X).dtype == np.float32
-    assert _training.compute_outputs.__name__  # the batched path is what predict uses
 
 
 def test_float64_input_trains_in_float64(small_digits, fast):
@@ -329,3 +328,20 @@ def test_joblib_process_workers_share_the_cores(monkeypatch):
     threads = Parallel(n_jobs=2)(delayed(_base.effective_threads)(None) for _ in range(2))
     get_reusable_executor().shutdown(wait=True)
     assert threads == [max(1, cpu_count() // 2)] * 2
+
+
+def test_warm_start_refuses_a_changed_architecture(small_digits, fast):
+    X, y = small_digits
+    est = quiet_fit(HalfNetClassifier(**fast, warm_start=True), X, y)
+    est.set_params(n_hidden=fast["n_hidden"] + 1)
+    with pytest.raises(ValueError, match="warm_start"):
+        est.fit(X, y)
+
+
+def test_predictions_use_the_fitted_layer_after_set_params(small_digits, fast):
+    X, y = small_digits
+    est = quiet_fit(HalfNetClassifier(**fast), X, y)
+    proba, K = est.predict_proba(X[:20]), est.kernel(X[:20])
+    est.set_params(activation="cos", bias_scale=3.0)
+    np.testing.assert_array_equal(est.predict_proba(X[:20]), proba)
+    np.testing.assert_array_equal(est.kernel(X[:20]), K)
