@@ -150,38 +150,26 @@ def plan(args, d):
         )
     n_components = args.kernel_features
     head = n_components * N_CLASSES + N_CLASSES
-    rows.append(
-        (
-            "RBFSampler + LogisticRegression",
-            n_components,
-            None,
-            one,
-            lambda data, seed: run_sklearn(
-                data,
-                make_pipeline(
-                    RBFSampler(gamma=0.02, n_components=n_components, random_state=seed),
-                    LogisticRegression(max_iter=200),
+    for label, sampler in [
+        ("RBFSampler + LogisticRegression", RBFSampler),
+        ("Nystroem + LogisticRegression", Nystroem),
+    ]:
+        rows.append(
+            (
+                label,
+                n_components,
+                None,
+                one,
+                lambda data, seed, sampler=sampler: run_sklearn(
+                    data,
+                    make_pipeline(
+                        sampler(gamma=0.02, n_components=n_components, random_state=seed),
+                        LogisticRegression(max_iter=200),
+                    ),
+                    head,
                 ),
-                head,
-            ),
+            )
         )
-    )
-    rows.append(
-        (
-            "Nystroem + LogisticRegression",
-            n_components,
-            None,
-            one,
-            lambda data, seed: run_sklearn(
-                data,
-                make_pipeline(
-                    Nystroem(gamma=0.02, n_components=n_components, random_state=seed),
-                    LogisticRegression(max_iter=200),
-                ),
-                head,
-            ),
-        )
-    )
     return rows
 
 

@@ -198,8 +198,7 @@ class BaseHalfNet(BaseEstimator):
             )
         return self.rank
 
-    def _initial_state(self, X, weights, n_outputs: int, seeds) -> NetworkState:
-        rank = self._resolved_rank(X.shape[1])
+    def _initial_state(self, X, weights, n_outputs: int, rank: int, seeds) -> NetworkState:
         dtype = X.dtype
         random_weights, hidden_bias = _layer.draw_random_weights(
             seeds[0], self.n_hidden, rank, self.activation, self.bias_scale, dtype
@@ -221,10 +220,9 @@ class BaseHalfNet(BaseEstimator):
     def _fit(self, X, y, sample_weight=None, *, incremental=False, classes=None):
         first_call = not ((incremental or self.warm_start) and hasattr(self, "head_coef_"))
         X, y = self._validate_input(X, y, reset=first_call)
-        if first_call:
-            self._resolved_rank(X.shape[1])
-        else:
-            self._check_same_architecture(X.shape[1])
+        rank = self._resolved_rank(X.shape[1])
+        if not first_call:
+            self._check_same_architecture(rank)
             if X.dtype != self.head_coef_.dtype:
                 X = X.astype(self.head_coef_.dtype)  # continue training in the fitted dtype
         weights = _check_sample_weight(sample_weight, X, dtype=X.dtype, ensure_non_negative=True)
@@ -234,7 +232,7 @@ class BaseHalfNet(BaseEstimator):
 
         seeds = check_random_state(self.random_state).randint(np.iinfo(np.int32).max, size=4)
         if first_call:
-            state = self._initial_state(X, weights, n_outputs, seeds)
+            state = self._initial_state(X, weights, n_outputs, rank, seeds)
             history = _training.TrainingHistory()
         else:
             state, history = self._network_state(), self._history
@@ -248,7 +246,6 @@ class BaseHalfNet(BaseEstimator):
                 random_state=seeds[2],
                 stratify=self._stratify(targets),
             )
-        rank = self._resolved_rank(X.shape[1])
         lr_head, lr_components = learning_rates(self.learning_rate_init, self.n_hidden, rank)
         config = _training.TrainingConfig(
             loss=loss,
@@ -292,12 +289,12 @@ class BaseHalfNet(BaseEstimator):
             )
         return self
 
-    def _check_same_architecture(self, n_features: int) -> None:
+    def _check_same_architecture(self, rank: int) -> None:
         """warm_start and partial_fit continue the fitted network: its shape must not change."""
         layer = self._fitted_layer
         fitted = (self.random_weights_.shape, layer["activation"], layer["covariance"])
         wanted = (
-            (self.n_hidden, self._resolved_rank(n_features)),
+            (self.n_hidden, rank),
             self.activation,
             self.covariance,
         )
