@@ -2,8 +2,8 @@
 
 The tuning runs of ``tune_mnist.py`` cover the estimator's own parameters.
 This script records what else was tried on the way to the 0.985 target, by
-wrapping two private functions of ``skhalfnet._training`` for the duration of
-one fit (a probe, not an API):
+wrapping private functions of ``skhalfnet._training`` and methods of its layer for
+the duration of one fit (a probe, not an API):
 
 - ``dropout=p``: dropout on the hidden features while training;
 - ``noise=s``: Gaussian noise of s times the batch's spread added to Vᵀx while training;
@@ -45,19 +45,23 @@ def patched(patches):
             setattr(owner, name, original)
 
 
-def regularised_forward(dropout: float, noise: float):
-    """A replacement for ``HalfNetModule.forward`` that adds the probe's noise."""
+def noisy_projection(noise: float, original):
+    """Wrap ``HalfNetModule.projection`` to add noise of ``noise`` times the batch's spread."""
 
-    def forward(module, X):
-        projection = module.projection(X)
-        if noise:
-            projection = projection + noise * projection.std() * torch.randn_like(projection)
-        pre_activation = torch.addmm(module.bias, projection, module.Z_t, alpha=module.input_scale)
-        features = module._phi(pre_activation) * module.feature_scale
-        features = F.dropout(features, dropout, training=True)
-        return F.linear(features, module.head_weight, module.head_bias)
+    def projection(module, X):
+        projected = original(module, X)
+        return projected + noise * projected.std() * torch.randn_like(projected)
 
-    return forward
+    return projection
+
+
+def dropped_features(dropout: float, original):
+    """Wrap ``HalfNetModule.features`` to apply dropout to the hidden features."""
+
+    def features(module, X):
+        return F.dropout(original(module, X), dropout, training=True)
+
+    return features
 
 
 def smoothed_loss(smoothing: float, original):
@@ -90,9 +94,13 @@ def probe(data, config: dict, seed: int) -> dict:
         mean = X_train.mean(axis=0)
         data = (X_train - mean, y_train, X_valid - mean, y_valid)
     patches = []
-    if variant.get("dropout") or variant.get("noise"):
-        forward = regularised_forward(variant.get("dropout", 0.0), variant.get("noise", 0.0))
-        patches.append((_training.HalfNetModule, "forward", forward))
+    module = _training.HalfNetModule
+    if variant.get("noise"):
+        patches.append(
+            (module, "projection", noisy_projection(variant["noise"], module.projection))
+        )
+    if variant.get("dropout"):
+        patches.append((module, "features", dropped_features(variant["dropout"], module.features)))
     if variant.get("smoothing"):
         loss = smoothed_loss(variant["smoothing"], _training.per_sample_loss)
         patches.append((_training, "per_sample_loss", loss))
