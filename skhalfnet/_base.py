@@ -80,8 +80,15 @@ def effective_threads(n_jobs: int | None) -> int:
     return n_jobs
 
 
+#: Where the API reference lives: the HTML repr's "?" links to the estimator's page there.
+DOCS_URL = "https://skhalfnet.readthedocs.io/en/latest/"
+
+
 class BaseHalfNet(BaseEstimator):
     """Parameters, validation and training shared by the HalfNet estimators."""
+
+    _doc_link_module = "skhalfnet"
+    _doc_link_template = DOCS_URL + "api/generated/skhalfnet.{estimator_name}.html"
 
     _parameter_constraints: dict = {
         "n_hidden": [Interval(Integral, 1, None, closed="left")],
