@@ -4,32 +4,133 @@ Contract with the training loop (``_base`` / ``_training``):
 
 - ``CallbackSupportMixin`` is a base class of the estimators: scikit-learn's
   where it exists, otherwise an empty class (older scikit-learn).
-- ``fit_callbacks(estimator, max_epochs=..., task_name=...)`` is a context
-  manager wrapped around one ``fit`` / ``partial_fit`` call. It yields
+- ``fit_callbacks(estimator, max_epochs=..., task_name=..., X=..., y=...,
+  sample_weight=...)`` is a context manager wrapped around one ``fit`` /
+  ``partial_fit`` call. ``X``, ``y`` and ``sample_weight`` are the data of the
+  call as the user gave them (after validation): callbacks such as
+  ``ScoringMonitor`` score on them. It yields
   ``on_epoch(epoch, loss, fitted_attributes) -> bool``, called after each
   epoch with the epoch's index in this call (0-based), its training loss and
   a zero-argument callable returning the estimator's fitted attributes for
   the current weights as a dict (name -> numpy value). It returns True when a
   callback asks training to stop.
+
+The task tree given to the callbacks is scikit-learn's: a root task named
+``task_name`` with up to ``max_epochs`` sequential subtasks named "epoch".
+Callbacks asking for a ``fitted_estimator`` get a copy of the estimator with
+the attributes ``fitted_attributes()`` returns, so they can predict with the
+weights of that epoch. The last ``fitted_attributes`` given is called again
+when the block exits normally, for the root task's end: it must read the
+weights at call time (those training ends with, e.g. the best ones restored
+by early stopping). The callbacks' ``teardown`` runs however the block exits.
 """
 
 from __future__ import annotations
 
+import functools
 from contextlib import contextmanager
 
 try:  # scikit-learn >= 1.9
     from sklearn.callback import CallbackSupportMixin
+    from sklearn.callback._callback_support import callback_management_context
 except ImportError:  # pragma: no cover - older scikit-learn
+    callback_management_context = None
 
     class CallbackSupportMixin:  # noqa: D101
         pass
 
 
+def _no_callbacks(epoch, loss, fitted_attributes):
+    return False
+
+
+class _EpochTasks:
+    """The callback contexts of one fit: a root task and one subtask per epoch.
+
+    Each epoch's subtask begins before the epoch runs (when the previous one
+    ends, or with the root) and ends in :meth:`on_epoch`.
+    """
+
+    def __init__(self, estimator, max_epochs, task_name, hook_data):
+        self._estimator = estimator
+        self._hook_data = hook_data
+        self._max_epochs = max_epochs
+        self._n_begun = 0
+        self._last_attributes = None
+        self._root = estimator._init_callback_context(
+            task_name=task_name, max_subtasks=max_epochs
+        )
+        self._root.call_on_fit_task_begin(estimator=estimator, **hook_data)
+        self._current = self._begin_epoch(None)
+
+    def _begin_epoch(self, attributes):
+        if self._n_begun == self._max_epochs:
+            return None
+        self._n_begun += 1
+        context = self._root.subcontext(task_name="epoch")
+        context.call_on_fit_task_begin(
+            estimator=self._estimator, **self._hook_data, reconstruction_attributes=attributes
+        )
+        return context
+
+    def on_epoch(self, epoch, loss, fitted_attributes):
+        """End the running epoch's task, begin the next one; True if a callback asks to stop."""
+        if self._current is None:
+            raise RuntimeError(
+                f"on_epoch called for epoch {epoch}, more than max_epochs={self._max_epochs} "
+                "epochs or after a callback asked to stop."
+            )
+        self._last_attributes = fitted_attributes
+        attributes = functools.cache(fitted_attributes)  # evaluated at most once per epoch
+        stop = self._current.call_on_fit_task_end(
+            estimator=self._estimator, **self._hook_data, reconstruction_attributes=attributes
+        )
+        self._current = None if stop else self._begin_epoch(attributes)
+        return bool(stop)
+
+    def finish(self):
+        """End the task of an epoch that did not run, then the root task."""
+        if self._current is not None:
+            self._current.call_on_fit_task_end(estimator=self._estimator)
+        self._root.call_on_fit_task_end(
+            estimator=self._estimator,
+            **self._hook_data,
+            reconstruction_attributes=self._last_attributes,
+        )
+
+
 @contextmanager
-def fit_callbacks(estimator, *, max_epochs: int, task_name: str = "fit"):
-    """Set up the estimator's callbacks for one fit; yield the per-epoch hook."""
+def fit_callbacks(
+    estimator, *, max_epochs: int, task_name: str = "fit", X=None, y=None, sample_weight=None
+):
+    """Run the estimator's callbacks around one fit; yield the per-epoch hook.
 
-    def on_epoch(epoch, loss, fitted_attributes):
-        return False
+    Parameters
+    ----------
+    estimator : estimator instance
+        The estimator being fitted; without ``sklearn.callback`` (scikit-learn
+        < 1.9) the hook does nothing.
+    max_epochs : int
+        The most epochs this call can run.
+    task_name : str, default="fit"
+        The name of the root task ("fit" or "partial_fit").
+    X, y : array-like, default=None
+        The data of this call, passed to the callbacks.
+    sample_weight : array-like, default=None
+        The sample weights of this call, passed as metadata.
 
-    yield on_epoch
+    Yields
+    ------
+    on_epoch : callable
+        ``on_epoch(epoch, loss, fitted_attributes) -> bool``, see the module
+        docstring.
+    """
+    if callback_management_context is None or not hasattr(estimator, "_init_callback_context"):
+        yield _no_callbacks
+        return
+    metadata = {} if sample_weight is None else {"sample_weight": sample_weight}
+    hook_data = {"X": X, "y": y, "metadata": metadata}
+    with callback_management_context(estimator):
+        tasks = _EpochTasks(estimator, max_epochs, task_name, hook_data)
+        yield tasks.on_epoch
+        tasks.finish()
