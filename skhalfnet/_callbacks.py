@@ -36,8 +36,8 @@ try:  # scikit-learn >= 1.9
 except ImportError:  # pragma: no cover - older scikit-learn
     callback_management_context = None
 
-    class CallbackSupportMixin:  # noqa: D101
-        pass
+    class CallbackSupportMixin:
+        """Stands in for scikit-learn's mixin where ``sklearn.callback`` is missing."""
 
 
 def _no_callbacks(epoch, loss, fitted_attributes):
@@ -57,9 +57,7 @@ class _EpochTasks:
         self._max_epochs = max_epochs
         self._n_begun = 0
         self._last_attributes = None
-        self._root = estimator._init_callback_context(
-            task_name=task_name, max_subtasks=max_epochs
-        )
+        self._root = estimator._init_callback_context(task_name=task_name, max_subtasks=max_epochs)
         self._root.call_on_fit_task_begin(estimator=estimator, **hook_data)
         self._current = self._begin_epoch(None)
 
