@@ -168,6 +168,27 @@ def test_identity_covariance_kernel_has_no_components(small_digits):
     )
 
 
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+def test_kernel_of_huge_rows_is_finite_and_at_its_limit(transformers, small_digits, activation):
+    # Squared norms of rows this large overflow float64; the kernel must not turn them to NaN.
+    estimator = transformers[activation]
+    X = small_digits[0][:20].astype(np.float64) * 1e200
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # relu: values beyond float64 are inf
+        K = estimator.kernel(X)
+    assert not np.isnan(K).any()
+    np.testing.assert_array_equal(K, K.T)
+    step = halfnet_kernel(
+        X / 1e200, activation="step", components=estimator.components_, bias_scale=0.0
+    )
+    if activation in ("erf", "tanh"):  # the limit of a sigmoid is the sign: 1 − 2θ/π
+        np.testing.assert_allclose(K, 4 * step - 1, atol=1e-12)
+    elif activation == "cos":  # distinct rows are far apart
+        np.testing.assert_array_equal(K, (X[:, None] == X[None, :]).all(-1).astype(float))
+    else:
+        assert np.isinf(np.diag(K)).all()
+
+
 # -- (b) the estimator's features converge to its kernel ----------------------------
 
 

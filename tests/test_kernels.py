@@ -318,7 +318,10 @@ def test_relu_values_by_hand_and_homogeneity():
     X, Y, components = _data(seed=11)
     K = relu_kernel(X, Y, components=components, bias_scale=0.0)
     np.testing.assert_allclose(
-        relu_kernel(3.0 * X, 0.5 * Y, components=components, bias_scale=0.0), 1.5 * K, rtol=1e-12
+        relu_kernel(3.0 * X, 0.5 * Y, components=components, bias_scale=0.0),
+        1.5 * K,
+        rtol=1e-12,
+        atol=1e-15,  # near θ = π, K ~ θ³ inherits the rounding of cos θ (~1e-16 absolute)
     )
     # ... which the bias breaks
     assert not np.allclose(
@@ -540,3 +543,117 @@ def test_tanh_memory_is_bounded(monkeypatch):
         tracemalloc.stop()
     assert K.shape == (300, 300)
     assert peak < 8 * (6 * 2**14 + 6 * 300 * 300), peak
+
+
+# --------------------------------------------------------------------------
+# rows of any finite size: no overflow of squared norms (issue 9, item 13)
+# --------------------------------------------------------------------------
+def _huge_and_normal_rows(scale):
+    """Rows of norm ~``scale``, a duplicate, its opposite, ordinary rows and a zero row."""
+    X, _, components = _data(seed=19, n_x=6)
+    X[:3] *= scale
+    X[1] = X[0]
+    X[2] = -X[0]
+    X[5] = 0.0
+    return X, components
+
+
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+@pytest.mark.parametrize("scale", [1e154, 1e200, 1e300, 1.7e308 / 10])
+def test_huge_finite_rows_give_no_nan(activation, scale):
+    X, components = _huge_and_normal_rows(scale)
+    for comp, bias_scale in [(components, 1.0), (None, 0.0), (components * 1e100, 1e300)]:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # relu overflow, tested below
+            K = _kernel(activation, X, components=comp, bias_scale=bias_scale)
+            cross = _kernel(activation, X, X[::-1], components=comp, bias_scale=bias_scale)
+        assert not np.isnan(K).any() and not np.isnan(cross).any()
+        assert np.array_equal(K, K.T)
+        if activation != "relu":  # the others are bounded by 1
+            assert np.all(np.isfinite(K)) and np.all(np.abs(K) <= 1.0 + 1e-12)
+            eigenvalues = np.linalg.eigvalsh(K)
+            assert eigenvalues[0] >= -1e-12
+            np.testing.assert_allclose(cross, K[:, ::-1], atol=1e-7)
+
+
+@pytest.mark.parametrize("activation", ["erf", "tanh"])
+def test_sigmoid_kernels_reach_the_sign_limit_at_huge_scale(activation):
+    """As ‖ũ‖ → ∞, E[φ(a)φ(a')] → E[sign(a) sign(a')] = 1 − 2θ/π = 4 step − 1."""
+    X, Y, components = _data(seed=20)
+    limit = 4 * step_kernel(X, Y, components=components, bias_scale=0.0) - 1
+    for scale in (1e160, 1e250, 1e305):
+        K = _kernel(activation, scale * X, scale * Y, components=components, bias_scale=0.8)
+        np.testing.assert_allclose(K, limit, atol=1e-12)
+        K = _kernel(activation, scale * X, components=components, bias_scale=0.8)
+        np.testing.assert_allclose(np.diag(K), 1.0, atol=1e-12)
+
+
+@pytest.mark.parametrize("exponent", [-1000, -600, 600, 1000])
+def test_step_kernel_is_scale_invariant_at_every_scale(exponent):
+    """Without bias the step kernel depends on the direction of u only: exactly."""
+    X, Y, components = _data(seed=21)
+    for comp in (components, None):
+        expected = step_kernel(X, Y, components=comp, bias_scale=0.0)
+        scaled = step_kernel(
+            np.ldexp(X, exponent), np.ldexp(Y, exponent), components=comp, bias_scale=0.0
+        )
+        np.testing.assert_array_equal(scaled, expected)
+
+
+def test_relu_is_exactly_homogeneous_at_huge_and_tiny_scales():
+    X, Y, components = _data(seed=22)
+    K = relu_kernel(X, Y, components=components, bias_scale=0.6)
+    K0 = relu_kernel(X, Y, components=components, bias_scale=0.0)
+    for exponent in (-450, 450):
+        s = 2.0**exponent
+        scaled = relu_kernel(s * X, s * Y, components=components, bias_scale=0.6 * s)
+        np.testing.assert_allclose(scaled, np.ldexp(K, 2 * exponent), rtol=1e-13)
+        # the same ũ from huge components instead of huge rows
+        scaled = relu_kernel(X, Y, components=s * components, bias_scale=0.6 * s)
+        np.testing.assert_allclose(scaled, np.ldexp(K, 2 * exponent), rtol=1e-13)
+    for exponent in (520, 1000):  # ‖u‖² overflows, ‖u‖ ‖u'‖ does not
+        s = 2.0**exponent
+        scaled = relu_kernel(s * X, Y / s, components=components, bias_scale=0.0)
+        np.testing.assert_allclose(scaled, K0, rtol=1e-13)
+
+
+def test_relu_values_beyond_float64_are_inf_with_a_warning():
+    X, components = _huge_and_normal_rows(1e200)
+    with pytest.warns(RuntimeWarning, match="exceed the float64 range"):
+        K = relu_kernel(X, components=components)
+    assert not np.isnan(K).any()
+    assert np.isinf(K[0, 0]) and K[0, 2] == 0.0  # opposite rows: θ = π, exactly 0
+    assert np.all(np.isfinite(K[3:, 3:]))
+    np.testing.assert_array_equal(K[3:, 3:], relu_kernel(X[3:], components=components))
+
+
+def test_cos_kernel_at_huge_scale():
+    X, components = _huge_and_normal_rows(1e200)
+    K = cos_kernel(X, components=components)
+    np.testing.assert_array_equal(np.diag(K), 1.0)
+    assert K[0, 1] == 1.0  # a duplicated huge row
+    assert K[0, 2] == 0.0 and K[0, 3] == 0.0  # far apart
+    np.testing.assert_allclose(K[3:, 3:], cos_kernel(X[3:], components=components), rtol=1e-13)
+    # the learned metric scales out: huge rows, tiny components
+    X, Y, components = _data(seed=23)
+    s = 2.0**700
+    np.testing.assert_allclose(
+        cos_kernel(s * X, s * Y, components=components / s),
+        cos_kernel(X, Y, components=components),
+        rtol=1e-13,
+    )
+
+
+@pytest.mark.parametrize("scale", [1e8, 1e200, 1e307])
+def test_cos_kernel_is_exact_for_close_rows_of_any_size(scale):
+    """‖u − u'‖² from the expansion ‖u‖² + ‖u'‖² − 2uᵀu' is off by ~1e-16 ‖u‖²; not here."""
+    X = np.array([[scale, 0.0], [scale, 1.0], [scale, -3.0]])  # u = x / sqrt(2)
+    expected = np.exp(-np.array([[0.0, 1.0, 9.0], [1.0, 0.0, 16.0], [9.0, 16.0, 0.0]]) / 4)
+    np.testing.assert_allclose(cos_kernel(X), expected, rtol=1e-14)
+    np.testing.assert_allclose(cos_kernel(X, X), expected, rtol=1e-14)
+    np.testing.assert_allclose(cos_kernel(X, X[::-1]), expected[:, ::-1], rtol=1e-14)
+    np.testing.assert_allclose(cos_kernel(sp.csr_matrix(X), X), expected, rtol=1e-14)
+    components = np.array([[1.0, 0.0], [0.0, 2.0]])  # u = (x1, 2 x2) / sqrt(2)
+    np.testing.assert_allclose(
+        cos_kernel(X, X, components=components), expected**4, rtol=1e-14
+    )

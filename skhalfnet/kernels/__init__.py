@@ -34,23 +34,31 @@ The Gaussian bias is folded in by augmenting ``u`` with a constant,
   learned metric (no augmentation);
 * tanh: ``E[tanh(a) tanh(a')]`` has no closed form; see :func:`tanh_kernel`.
 
-Every kernel only needs the inner products ``uᵀu'`` and squared norms, so the
-augmentation is applied to those (``ũᵀũ' = uᵀu' + bias_scale²``) and sparse
-``X`` stays sparse under the identity covariance.
+Every kernel only needs the norms of ``ũ`` and ``ũ'`` and the cosine of the
+angle between them (for cos: of ``u`` and ``u'``). The augmentation is applied
+to those, so sparse ``X`` stays sparse under the identity covariance.
 
-Numerical notes: all computations are in float64; ``cos θ`` is clipped to
-``[−1, 1]`` before ``arccos``; a row with ``ũ = 0`` (only possible with
-``bias_scale=0``) has ``a = 0`` for every unit and gets the exact limit
-(``0`` for relu, step, erf and tanh) instead of NaN. When ``Y`` is None the
-result is symmetric to the last bit and the angle on the diagonal is exactly
-zero; otherwise, ``θ`` of two (numerically) identical rows is only accurate to
-about ``1e-8`` because of the ``arccos`` of a rounded cosine, which matters
-for the step kernel alone (``(π − θ)/(2π)`` is linear in ``θ`` there; relu
-is quadratic, and erf, tanh and cos use no angle).
+Numerical notes: all computations are in float64 and nothing is squared
+unscaled: each row is rescaled by a power of two (exact) before it is
+projected, and the norms are carried as a mantissa and a binary exponent. So
+finite rows of any size (norms of ``1e154`` and more, or below ``1e-154``) give
+the kernel without NaN: as the rows grow, erf and tanh approach their limit
+``1 − 2θ/π`` (the kernel of ``sign(a)``), step its bias-free value, and cos
+tends to 0 between distinct rows. Only relu values themselves can exceed
+float64's range (``‖ũ‖ ‖ũ'‖`` beyond about ``1.8e308``); they are then
+``inf``, with a RuntimeWarning. ``cos θ`` is clipped to ``[−1, 1]`` before ``arccos``; a row
+with ``ũ = 0`` (only possible with ``bias_scale=0``) has ``a = 0`` for every
+unit and gets the exact limit (``0`` for relu, step, erf and tanh) instead of
+NaN. When ``Y`` is None the result is symmetric to the last bit and the angle
+on the diagonal is exactly zero; otherwise, ``θ`` of two (numerically)
+identical rows is only accurate to about ``1e-8`` because of the ``arccos``
+of a rounded cosine, which matters for the step kernel alone (``(π − θ)/(2π)``
+is linear in ``θ`` there; relu is quadratic, and erf, tanh and cos use no
+angle).
 """
 
 from ._activations import cos_kernel, erf_kernel, relu_kernel, step_kernel
-from ._common import Kernel as Kernel
+from ._common import KernelMatrix as KernelMatrix
 from ._common import Matrix as Matrix
 from ._halfnet import KERNELS, halfnet_kernel
 from ._tanh import tanh_kernel

@@ -6,19 +6,13 @@ Their convention is the one in the docstring of :mod:`skhalfnet.kernels`, which 
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ._common import (
-    Kernel,
-    Matrix,
-    _angles,
-    _augmented_inner_products,
-    _check_inputs,
-    _erf_mixture,
-    _inner_products,
-    _symmetrize,
-)
+from ._common import KernelMatrix, Matrix
+from ._geometry import _erf_mixture, _Pairs, _pairs, _squared_distances
 
 
 def relu_kernel(
@@ -27,7 +21,7 @@ def relu_kernel(
     *,
     components: ArrayLike | None = None,
     bias_scale: float = 1.0,
-) -> Kernel:
+) -> KernelMatrix:
     """Infinite-width kernel of HalfNet's ReLU features (arc-cosine, order 1).
 
     ``K(x, x') = ‖ũ‖ ‖ũ'‖ (sin θ + (π − θ) cos θ) / (2π)`` with
@@ -60,9 +54,7 @@ def relu_kernel(
     [[0.25   0.0796]
      [0.0796 0.25  ]]
     """
-    norm_x, norm_y, cosine, theta = _angles(X, Y, components, bias_scale)
-    shape = np.sin(theta) + (np.pi - theta) * cosine
-    return _symmetrize(np.outer(norm_x, norm_y) * shape / (2 * np.pi), Y is None)
+    return _relu(_pairs(X, Y, components, bias_scale))
 
 
 def step_kernel(
@@ -71,7 +63,7 @@ def step_kernel(
     *,
     components: ArrayLike | None = None,
     bias_scale: float = 1.0,
-) -> Kernel:
+) -> KernelMatrix:
     """Infinite-width kernel of Heaviside-step features (arc-cosine, order 0).
 
     ``K(x, x') = (π − θ) / (2π) = E[1[a > 0] 1[a' > 0]]``, with ``θ`` the angle
@@ -104,9 +96,7 @@ def step_kernel(
      [0.25 0.5  0.25]
      [0.   0.25 0.5 ]]
     """
-    norm_x, norm_y, _, theta = _angles(X, Y, components, bias_scale)
-    nonzero = np.outer(norm_x > 0, norm_y > 0)
-    return _symmetrize(np.where(nonzero, (np.pi - theta) / (2 * np.pi), 0.0), Y is None)
+    return _step(_pairs(X, Y, components, bias_scale))
 
 
 def erf_kernel(
@@ -115,7 +105,7 @@ def erf_kernel(
     *,
     components: ArrayLike | None = None,
     bias_scale: float = 1.0,
-) -> Kernel:
+) -> KernelMatrix:
     """Infinite-width kernel of HalfNet's erf features.
 
     ``K(x, x') = (2/π) arcsin(2 ũᵀũ' / sqrt((1 + 2‖ũ‖²)(1 + 2‖ũ'‖²)))``
@@ -147,9 +137,7 @@ def erf_kernel(
     >>> bool(np.isclose(K[0, 0], 2 / np.pi * np.arcsin(3 / 4)))
     True
     """
-    gram, sq_x, sq_y = _augmented_inner_products(X, Y, components, bias_scale)
-    K = _erf_mixture(gram, sq_x, sq_y, np.array([0.5]), np.array([1.0]))
-    return _symmetrize(K, Y is None)
+    return _erf(_pairs(X, Y, components, bias_scale))
 
 
 def cos_kernel(
@@ -157,7 +145,7 @@ def cos_kernel(
     Y: Matrix | None = None,
     *,
     components: ArrayLike | None = None,
-) -> Kernel:
+) -> KernelMatrix:
     """Infinite-width kernel of HalfNet's cos features: Gaussian in the learned metric.
 
     With features ``sqrt(2) cos(zᵀu + b) / sqrt(H)`` and ``b ~ Uniform[0, 2π]``
@@ -188,9 +176,43 @@ def cos_kernel(
     >>> bool(np.isclose(K[0, 1], np.exp(-1.0)))
     True
     """
-    X, Y, components = _check_inputs(X, Y, components)
-    gram, sq_x, sq_y = _inner_products(X, Y, components)
-    sq_dist = np.maximum(sq_x[:, None] + sq_y[None, :] - 2 * gram, 0.0)
-    if Y is None:
-        np.fill_diagonal(sq_dist, 0.0)
-    return _symmetrize(np.exp(-sq_dist / 2), Y is None)
+    return _cos(_pairs(X, Y, components, None))
+
+
+# The formulas, from the geometry of the pairs (see ._geometry). Each is exactly
+# symmetric when the pairs are (the erf mixture symmetrizes itself), and works
+# on the (n, 1) pairs of a diagonal as on the (n, m) pairs of a matrix.
+
+
+def _relu(pairs: _Pairs) -> KernelMatrix:
+    """``‖ũ‖ ‖ũ'‖ (sin θ + (π − θ) cos θ) / (2π)``; inf only beyond float64's range."""
+    cosine = pairs.cosine
+    sine = np.sqrt((1 - cosine) * (1 + cosine))  # 0 at θ = π, where sin(arccos(-1)) is not
+    shape = sine + (np.pi - np.arccos(cosine)) * cosine
+    mantissa = pairs.norm_x * pairs.norm_y * shape / (2 * np.pi)
+    with np.errstate(over="ignore"):
+        K = np.ldexp(mantissa, pairs.exp_x + pairs.exp_y)
+    if np.isinf(K).any():
+        warnings.warn(
+            "Some relu kernel values exceed the float64 range (about 1.8e308) and are inf: "
+            "the projected rows are too large (norms of about 1e154 or more). Rescale X.",
+            RuntimeWarning,
+            stacklevel=3,
+        )
+    return K
+
+
+def _step(pairs: _Pairs) -> KernelMatrix:
+    """``(π − θ) / (2π)``, and 0 for a zero ``ũ``."""
+    nonzero = (pairs.norm_x > 0) & (pairs.norm_y > 0)
+    return np.where(nonzero, (np.pi - np.arccos(pairs.cosine)) / (2 * np.pi), 0.0)
+
+
+def _erf(pairs: _Pairs) -> KernelMatrix:
+    """``(2/π) arcsin(2 ũᵀũ' / sqrt((1 + 2‖ũ‖²)(1 + 2‖ũ'‖²)))``."""
+    return _erf_mixture(pairs, np.array([0.5]), np.array([1.0]))
+
+
+def _cos(pairs: _Pairs) -> KernelMatrix:
+    """``exp(−‖u − u'‖² / 2)``."""
+    return np.exp(-_squared_distances(pairs) / 2)

@@ -1,4 +1,4 @@
-"""halfnet_kernel, the dispatch by activation, and the KERNELS table it uses."""
+"""halfnet_kernel, the dispatch by activation, the KERNELS table it uses, and the diagonal."""
 
 from __future__ import annotations
 
@@ -6,17 +6,26 @@ from collections.abc import Callable
 
 from numpy.typing import ArrayLike
 
-from ._activations import cos_kernel, erf_kernel, relu_kernel, step_kernel
-from ._common import Kernel, Matrix, _check_bias_scale
-from ._tanh import tanh_kernel
+from ._activations import _cos, _erf, _relu, _step, cos_kernel, erf_kernel, relu_kernel, step_kernel
+from ._common import KernelMatrix, Matrix, _check_bias_scale
+from ._geometry import _pairs
+from ._tanh import _tanh, tanh_kernel
 
-KERNELS: dict[str, Callable[..., Kernel]] = {
+KERNELS: dict[str, Callable[..., KernelMatrix]] = {
     "relu": relu_kernel,
     "step": step_kernel,
     "erf": erf_kernel,
     "tanh": tanh_kernel,
     "cos": cos_kernel,
 }
+
+_FORMULAS = {"relu": _relu, "step": _step, "erf": _erf, "tanh": _tanh, "cos": _cos}
+
+
+def _check_activation_and_bias_scale(activation: str, bias_scale: float) -> float:
+    if activation not in KERNELS:
+        raise ValueError(f"Unknown activation {activation!r}; expected one of {sorted(KERNELS)}.")
+    return _check_bias_scale(bias_scale)
 
 
 def halfnet_kernel(
@@ -26,7 +35,7 @@ def halfnet_kernel(
     activation: str = "relu",
     components: ArrayLike | None = None,
     bias_scale: float = 1.0,
-) -> Kernel:
+) -> KernelMatrix:
     """Infinite-width kernel of a HalfNet layer with the given activation.
 
     Dispatches to the kernels in :data:`KERNELS`. ``bias_scale`` must be a
@@ -64,9 +73,25 @@ def halfnet_kernel(
     >>> bool(np.array_equal(K, relu_kernel(X, components=C)))
     True
     """
-    if activation not in KERNELS:
-        raise ValueError(f"Unknown activation {activation!r}; expected one of {sorted(KERNELS)}.")
-    bias_scale = _check_bias_scale(bias_scale)
+    bias_scale = _check_activation_and_bias_scale(activation, bias_scale)
     if activation == "cos":
         return cos_kernel(X, Y, components=components)
     return KERNELS[activation](X, Y, components=components, bias_scale=bias_scale)
+
+
+def _halfnet_kernel_diagonal(
+    X: Matrix,
+    *,
+    activation: str = "relu",
+    components: ArrayLike | None = None,
+    bias_scale: float = 1.0,
+) -> KernelMatrix:
+    """``np.diag(halfnet_kernel(X, ...))`` in O(n_samples) memory and time.
+
+    Each row is paired with itself only; the values are those of the full
+    matrix's diagonal (the same formulas on the same norms, with ``cos θ = 1``).
+    """
+    bias_scale = _check_activation_and_bias_scale(activation, bias_scale)
+    augmentation = None if activation == "cos" else bias_scale
+    pairs = _pairs(X, None, components, augmentation, diagonal=True)
+    return _FORMULAS[activation](pairs)[:, 0]

@@ -15,7 +15,8 @@ from numpy.typing import ArrayLike, NDArray
 from scipy.linalg import eigh_tridiagonal
 from scipy.special import roots_legendre
 
-from ._common import Kernel, Matrix, _augmented_inner_products, _erf_mixture, _symmetrize
+from ._common import KernelMatrix, Matrix
+from ._geometry import _erf_mixture, _Pairs, _pairs
 
 
 def _kolmogorov_pdf(x: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -77,7 +78,7 @@ def tanh_kernel(
     components: ArrayLike | None = None,
     bias_scale: float = 1.0,
     n_nodes: int = 20,
-) -> Kernel:
+) -> KernelMatrix:
     """Infinite-width kernel of HalfNet's tanh features, ``E[tanh(a) tanh(a')]``.
 
     ``(a, a')`` is bivariate normal with covariance
@@ -139,6 +140,9 @@ def tanh_kernel(
     """
     if isinstance(n_nodes, bool) or not isinstance(n_nodes, numbers.Integral) or n_nodes < 1:
         raise ValueError(f"n_nodes must be an integer >= 1, got {n_nodes!r}.")
-    gram, sq_x, sq_y = _augmented_inner_products(X, Y, components, bias_scale)
-    scales, weights = _tanh_mixture_rule(int(n_nodes))
-    return _symmetrize(_erf_mixture(gram, sq_x, sq_y, scales, weights), Y is None)
+    return _tanh(_pairs(X, Y, components, bias_scale), int(n_nodes))
+
+
+def _tanh(pairs: _Pairs, n_nodes: int = 20) -> KernelMatrix:
+    """The tanh kernel of the pairs (see ._geometry), with an ``n_nodes`` rule."""
+    return _erf_mixture(pairs, *_tanh_mixture_rule(n_nodes))
