@@ -8,6 +8,7 @@ independent: one fitted on CUDA pickles and predicts on a CPU-only machine.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import warnings
 from abc import abstractmethod
@@ -15,7 +16,6 @@ from numbers import Integral, Real
 
 import numpy as np
 import scipy.sparse as sp
-from joblib import cpu_count
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
@@ -23,9 +23,10 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
-from . import _layer, _training
+from . import _callbacks, _layer, _training
 from ._init import initial_components
 from ._layer import NetworkState
+from ._threads import effective_threads, torch_threads
 from .kernels import halfnet_kernel
 
 #: The rank used when ``rank=None``, capped by the number of features.
@@ -44,8 +45,8 @@ def learning_rates(learning_rate_init: float, n_hidden: int, rank: int) -> tuple
     every width. V's step is a tenth of that at rank 64 and grows as
     ``sqrt(64 / rank)``. Each factor is capped at 10.
     """
-    head = learning_rate_init * min(10.0, np.sqrt(REFERENCE_WIDTH / n_hidden))
-    components = (
+    head = float(learning_rate_init * min(10.0, np.sqrt(REFERENCE_WIDTH / n_hidden)))
+    components = float(
         COMPONENTS_STEP_RATIO * learning_rate_init * min(10.0, np.sqrt(REFERENCE_RANK / rank))
     )
     return head, components
@@ -65,19 +66,25 @@ def effective_rank(spectrum: np.ndarray) -> float:
     return float(np.exp(-np.sum(p * np.log(p))))
 
 
-def effective_threads(n_jobs: int | None) -> int:
-    """Torch threads for one fit: ``n_jobs``, or the limit joblib gives its workers.
+def _physical_memory() -> int | None:
+    """Bytes of physical memory, where the OS tells (None elsewhere)."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):
+        return None
 
-    ``None`` honours ``OMP_NUM_THREADS`` (which joblib's process workers set to
-    share the cores among them) and otherwise keeps torch's own setting;
-    negative values count back from the number of cores as in joblib.
+
+def training_bytes(n_hidden, rank, n_features, n_outputs, batch_size, itemsize) -> int:
+    """A lower estimate of the memory a fit allocates besides X.
+
+    The frozen draws (drawn in float64, kept as drawn and folded), the head
+    and V with their gradients, Adam moments, epoch snapshots and the
+    exported copy (7 copies), and three batch × n_hidden buffers.
     """
-    if n_jobs is None:
-        limit = os.environ.get("OMP_NUM_THREADS", "")
-        return int(limit) if limit.isdigit() and int(limit) > 0 else _layer.torch.get_num_threads()
-    if n_jobs < 0:
-        return max(1, cpu_count() + 1 + n_jobs)
-    return n_jobs
+    frozen = n_hidden * (rank + 1) * (2 * 8 + 2 * itemsize)
+    trained = 7 * itemsize * (n_hidden * n_outputs + n_features * rank)
+    buffers = 3 * itemsize * batch_size * n_hidden
+    return frozen + trained + buffers
 
 
 #: Where the API reference lives: the HTML repr's "?" links to the estimator's page there.
@@ -99,7 +106,7 @@ class BaseHalfNet(BaseEstimator):
         "bias_scale": [Interval(Real, 0, None, closed="left")],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
-        "learning_rate": [StrOptions({"constant", "adaptive"})],
+        "learning_rate": [StrOptions({"constant", "adaptive", "cosine"})],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "shuffle": ["boolean"],
@@ -109,7 +116,12 @@ class BaseHalfNet(BaseEstimator):
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "warm_start": ["boolean"],
         "device": [StrOptions({"auto", "cpu", "cuda"})],
-        "n_jobs": [Integral, None],
+        "precision": [StrOptions({"auto", "float32", "bfloat16"})],
+        "n_jobs": [
+            Interval(Integral, None, -1, closed="right"),
+            Interval(Integral, 1, None, closed="left"),
+            None,
+        ],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
     }
@@ -136,6 +148,7 @@ class BaseHalfNet(BaseEstimator):
         validation_fraction,
         warm_start,
         device,
+        precision,
         n_jobs,
         random_state,
         verbose,
@@ -158,6 +171,7 @@ class BaseHalfNet(BaseEstimator):
         self.validation_fraction = validation_fraction
         self.warm_start = warm_start
         self.device = device
+        self.precision = precision
         self.n_jobs = n_jobs
         self.random_state = random_state
         self.verbose = verbose
@@ -188,8 +202,8 @@ class BaseHalfNet(BaseEstimator):
             multi_output=True,
             y_numeric=False,
         )
-        if sp.issparse(X):
-            X.sort_indices()
+        if sp.issparse(X) and not X.has_sorted_indices:
+            X = X.sorted_indices()  # a sorted copy: the caller's matrix stays as it was
         return X, y
 
     def _resolved_rank(self, n_features: int) -> int:
@@ -225,6 +239,43 @@ class BaseHalfNet(BaseEstimator):
         )
 
     def _fit(self, X, y, sample_weight=None, *, incremental=False, classes=None):
+        """Fit, or leave the estimator exactly as it was if anything fails or interrupts it."""
+        if incremental and self.early_stopping:
+            raise ValueError(
+                "partial_fit does not support early_stopping=True: there is no held-out "
+                "set in a stream. Use fit, or score your own validation data between calls."
+            )
+        before = dict(self.__dict__)
+        try:
+            with _callbacks.fit_callbacks(
+                self,
+                max_epochs=1 if incremental else self.max_iter,
+                task_name="partial_fit" if incremental else "fit",
+            ) as on_epoch:
+                state, history = self._train(X, y, sample_weight, incremental, classes, on_epoch)
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(before)
+            raise
+        self.__dict__.update(self._fitted_attributes(state))
+        self.__dict__.update(self._history_attributes(history))
+        self._history = dataclasses.asdict(history)
+        if (
+            not incremental
+            and self.learning_rate != "cosine"
+            and not history.converged
+            and not history.non_finite
+        ):
+            warnings.warn(
+                f"{type(self).__name__}: max_iter={self.max_iter} epochs reached and the "
+                "optimisation has not converged yet.",
+                ConvergenceWarning,
+                stacklevel=4,  # _fit, fit, scikit-learn's fit wrapper, the caller
+            )
+        return self
+
+    def _train(self, X, y, sample_weight, incremental, classes, on_epoch):
+        """Validate, initialise and train; returns the new state and history (self is scratch)."""
         first_call = not ((incremental or self.warm_start) and hasattr(self, "head_coef_"))
         X, y = self._validate_input(X, y, reset=first_call)
         rank = self._resolved_rank(X.shape[1])
@@ -236,16 +287,23 @@ class BaseHalfNet(BaseEstimator):
         targets, loss, n_outputs, weights = self._prepare_targets(y, weights, first_call, classes)
         if not weights.sum() > 0:
             raise ValueError("The sample weights (times class weights) sum to zero.")
+        lr_head, lr_components = learning_rates(self.learning_rate_init, self.n_hidden, rank)
+        if max(lr_head, lr_components) > np.finfo(X.dtype).max:
+            raise ValueError(
+                f"learning_rate_init={self.learning_rate_init} gives Adam steps that overflow "
+                f"{X.dtype}; use a smaller learning_rate_init."
+            )
+        self._check_memory(X, rank, n_outputs)
 
         seeds = check_random_state(self.random_state).randint(np.iinfo(np.int32).max, size=4)
         if first_call:
             state = self._initial_state(X, weights, n_outputs, rank, seeds)
             history = _training.TrainingHistory()
         else:
-            state, history = self._network_state(), self._history
+            state, history = self._network_state(), _training.TrainingHistory(**self._history)
 
         early_stopping = self.early_stopping and not incremental
-        train_rows, validation_rows = None, None
+        train_rows, validation_rows, scorer = None, None, None
         if early_stopping:
             train_rows, validation_rows = train_test_split(
                 np.arange(X.shape[0]),
@@ -253,28 +311,35 @@ class BaseHalfNet(BaseEstimator):
                 random_state=seeds[2],
                 stratify=self._stratify(targets),
             )
-        lr_head, lr_components = learning_rates(self.learning_rate_init, self.n_hidden, rank)
+            scorer = self._validation_scorer(targets[validation_rows], weights[validation_rows])
+        n_train = X.shape[0] if train_rows is None else len(train_rows)
+        device = _layer.resolve_device(self.device)
         config = _training.TrainingConfig(
             loss=loss,
             batch_size=self.batch_size,
             max_iter=1 if incremental else self.max_iter,
             lr_head=lr_head,
             lr_components=lr_components,
-            alpha=self.alpha,
+            # scikit-learn's MLP convention: alpha / (2 · rows in the batch) · ||W||²
+            # is added to each batch's mean loss.
+            weight_decay=self.alpha / min(self.batch_size, n_train),
             shuffle=self.shuffle,
             tol=self.tol,
             n_iter_no_change=self.n_iter_no_change,
             early_stopping=early_stopping,
             seed=int(seeds[3]),
             verbose=self.verbose,
-            adaptive=self.learning_rate == "adaptive",
+            # A stream has no end to anneal towards: partial_fit keeps its steps.
+            schedule="constant" if incremental else self.learning_rate,
+            autocast_dtype=_layer.autocast_dtype(self.precision, X.dtype, device),
         )
-        scorer = None
-        if early_stopping:
-            scorer = self._validation_scorer(targets[validation_rows], weights[validation_rows])
-        with _layer.torch_threads(effective_threads(self.n_jobs)):
-            device = _layer.resolve_device(self.device)
-            state, history = _training.fit_arrays(
+        n_features = X.shape[1]
+
+        def epoch_hook(epoch, loss, export):
+            return on_epoch(epoch, loss, lambda: self._fitted_attributes(export(), n_features))
+
+        with torch_threads(effective_threads(self.n_jobs)):
+            return _training.fit_arrays(
                 state,
                 X,
                 targets,
@@ -285,66 +350,81 @@ class BaseHalfNet(BaseEstimator):
                 train_rows=train_rows,
                 validation_rows=validation_rows,
                 validation_scorer=scorer,
+                on_epoch=epoch_hook,
             )
-        self._store_state(state, history)
-        if not incremental and not history.converged and not history.non_finite:
-            warnings.warn(
-                f"{type(self).__name__}: max_iter={self.max_iter} epochs reached and the "
-                "optimisation has not converged yet.",
-                ConvergenceWarning,
-                stacklevel=3,
+
+    def _check_memory(self, X, rank: int, n_outputs: int) -> None:
+        """Refuse sizes that cannot fit in memory before anything is allocated."""
+        needed = training_bytes(
+            self.n_hidden, rank, X.shape[1], n_outputs, self.batch_size, X.dtype.itemsize
+        )
+        available = _physical_memory()
+        if available is not None and needed > available:
+            raise ValueError(
+                f"n_hidden={self.n_hidden} with rank={rank} needs at least "
+                f"{needed / 2**30:.1f} GiB for the frozen random weights and training "
+                f"buffers, more than this machine's {available / 2**30:.1f} GiB of memory. "
+                "Use a smaller n_hidden (or rank, or batch_size)."
             )
-        return self
 
     def _check_same_architecture(self, rank: int) -> None:
         """warm_start and partial_fit continue the fitted network: its shape must not change."""
         layer = self._fitted_layer
-        fitted = (self.random_weights_.shape, layer["activation"], layer["covariance"])
-        wanted = (
-            (self.n_hidden, rank),
-            self.activation,
-            self.covariance,
+        fitted = (
+            self.random_weights_.shape,
+            layer["activation"],
+            layer["covariance"],
+            layer["bias_scale"],
         )
+        wanted = ((self.n_hidden, rank), self.activation, self.covariance, self.bias_scale)
         if fitted != wanted:
             raise ValueError(
                 "warm_start / partial_fit continue the fitted network, but n_hidden, rank, "
-                f"activation or covariance changed since it was fitted ({fitted} -> {wanted}). "
+                "activation, covariance or bias_scale (which shaped the frozen random "
+                f"weights) changed since it was fitted ({fitted} -> {wanted}). "
                 "Set warm_start=False to fit a new network."
             )
 
-    def _store_state(self, state: NetworkState, history) -> None:
-        n_features = self.n_features_in_
+    def _fitted_attributes(self, state: NetworkState, n_features: int | None = None) -> dict:
+        """The public fitted attributes for the network ``state`` (a pure mapping)."""
+        n_features = self.n_features_in_ if n_features is None else n_features
         if state.components is None:
-            self.components_ = sp.identity(n_features, dtype=state.coef.dtype, format="csr")
-            self.spectrum_ = np.ones(n_features, dtype=state.coef.dtype)
+            components = sp.identity(n_features, dtype=state.coef.dtype, format="csr")
+            spectrum = np.ones(n_features, dtype=state.coef.dtype)
         else:
-            self.components_ = state.components
-            self.spectrum_ = np.linalg.svd(state.components, compute_uv=False) ** 2
-        self.effective_rank_ = effective_rank(self.spectrum_)
-        self.random_weights_ = state.random_weights
-        # What the fitted arrays were drawn with, whatever set_params does later.
-        self._fitted_layer = {
-            "activation": state.activation,
-            "covariance": self.covariance,
-            "bias_scale": self.bias_scale,
-        }
-        self.hidden_bias_ = state.hidden_bias
-        self.head_coef_ = state.coef
-        self.head_intercept_ = state.intercept
-        self.rank_ = state.random_weights.shape[1]
-        self.n_trainable_params_ = int(state.coef.size + state.intercept.size)
+            components = state.components
+            spectrum = np.linalg.svd(state.components, compute_uv=False) ** 2
+        n_params = state.coef.size + state.intercept.size
         if state.components is not None:
-            self.n_trainable_params_ += int(state.components.size)
-        self._history = history
-        self.loss_curve_ = list(history.loss_curve)
-        self.n_iter_ = len(history.loss_curve)
-        self.best_loss_ = history.best_loss if history.loss_curve else None
-        if history.validation_scores:
-            self.validation_scores_ = list(history.validation_scores)
-            self.best_validation_score_ = history.best_validation_score
-        else:
-            self.validation_scores_ = None
-            self.best_validation_score_ = None
+            n_params += state.components.size
+        return {
+            "components_": components,
+            "spectrum_": spectrum,
+            "effective_rank_": effective_rank(spectrum),
+            "random_weights_": state.random_weights,
+            "hidden_bias_": state.hidden_bias,
+            "head_coef_": state.coef,
+            "head_intercept_": state.intercept,
+            "rank_": state.random_weights.shape[1],
+            "n_trainable_params_": int(n_params),
+            # What the fitted arrays were drawn with, whatever set_params does later.
+            "_fitted_layer": {
+                "activation": state.activation,
+                "covariance": self.covariance,
+                "bias_scale": self.bias_scale,
+            },
+        }
+
+    def _history_attributes(self, history) -> dict:
+        return {
+            "loss_curve_": list(history.loss_curve),
+            "n_iter_": len(history.loss_curve),
+            "best_loss_": history.best_loss if history.loss_curve else None,
+            "validation_scores_": list(history.validation_scores) or None,
+            "best_validation_score_": (
+                history.best_validation_score if history.validation_scores else None
+            ),
+        }
 
     def _network_state(self) -> NetworkState:
         return NetworkState(
@@ -364,7 +444,7 @@ class BaseHalfNet(BaseEstimator):
             device = _layer.resolve_device("auto")
         else:
             device = _layer.resolve_device(self.device)
-        with _layer.torch_threads(effective_threads(self.n_jobs)):
+        with torch_threads(effective_threads(self.n_jobs)):
             return _training.predict_arrays(self._network_state(), X, kind, device=device)
 
     def kernel(self, X, Y=None) -> np.ndarray:

@@ -32,15 +32,24 @@ bias_scale : float, default=1.0
     Standard deviation of the fixed random hidden bias for relu, erf and tanh.
 
 alpha : float, default=0.0
-    L2 penalty ``alpha / 2 * (||V||² + ||W_head||²)`` added to the mean loss.
+    L2 penalty on V and the head's weights, as in scikit-learn's MLP:
+    ``alpha / (2 * batch rows) * (||V||² + ||W_head||²)`` is added to each
+    batch's mean loss.
 
 batch_size : int, default=256
     Rows per Adam step (all rows when there are fewer).
 
-learning_rate : {"adaptive", "constant"}, default="adaptive"
-    Step-size schedule. ``"adaptive"`` divides both Adam steps by 5 each time
-    two epochs in a row fail to improve the training loss (or the validation
-    score with ``early_stopping``) by ``tol``; ``"constant"`` keeps them.
+learning_rate : {"cosine", "adaptive", "constant"}, default="cosine"
+    Step-size schedule of ``fit``. ``"cosine"`` warms the steps up linearly
+    over the first 5 % of the steps (at most one epoch), then lowers them
+    along a half cosine to zero at the end of ``max_iter`` epochs: the fit
+    runs its ``max_iter`` epochs as a budget (unless ``tol`` or
+    ``early_stopping`` stop it first), and a ``warm_start`` refit runs a new
+    cosine. ``"adaptive"`` divides both steps by 5 each time two epochs in a
+    row fail to improve the training loss (or the validation score with
+    ``early_stopping``) by ``tol``; ``"constant"`` keeps them.
+    ``partial_fit`` always uses constant steps: a stream has no end to
+    anneal towards.
 
 learning_rate_init : float, default=0.03
     Adam step of the head at ``n_hidden=4000``. The head's step is
@@ -48,8 +57,9 @@ learning_rate_init : float, default=0.03
     ``0.1 * learning_rate_init * sqrt(64 / rank)`` (each factor capped at 10),
     which keeps training alike across widths and ranks.
 
-max_iter : int, default=200
-    Maximum number of epochs (passes over the training data).
+max_iter : int, default=15
+    Maximum number of epochs (passes over the training data); with the
+    cosine schedule, the length of the schedule.
 
 shuffle : bool, default=True
     Whether to shuffle the rows each epoch.
@@ -78,11 +88,22 @@ device : {"auto", "cpu", "cuda"}, default="auto"
     weights are stored as numpy arrays, so a model fitted on CUDA predicts
     on a CPU-only machine.
 
+precision : {"auto", "float32", "bfloat16"}, default="auto"
+    Arithmetic of the training matmuls for float32 data. ``"bfloat16"``
+    runs them under torch's bfloat16 autocast while the weights, Adam's
+    state and the loss stay float32; ``"auto"`` does so where the hardware
+    runs bfloat16 natively (CPUs with AVX512-BF16 or AMX, CUDA GPUs with
+    bfloat16) and uses float32 elsewhere; ``"float32"`` never does.
+    float64 data always train exactly in float64, and prediction always
+    runs in the dtype of the fitted weights.
+
 n_jobs : int or None, default=None
     Torch threads during ``fit`` and prediction, restored afterwards.
     ``None`` uses ``OMP_NUM_THREADS`` when set (joblib's process workers set
     it, so a parallel grid search does not oversubscribe the cores), and
-    torch's own setting otherwise; ``-1`` means all cores.
+    torch's own setting otherwise; ``-1`` means all cores. Results are
+    bit-identical for a fixed ``random_state`` and thread count on one
+    machine; other thread counts may differ in the last bits.
 
 random_state : int, RandomState instance or None, default=None
     Seeds the random hidden weights, the initial V, the validation split and
@@ -128,7 +149,7 @@ loss_curve_ : list of float
     Mean training loss (with the penalty) after each epoch.
 
 best_loss_ : float
-    Lowest training loss seen.
+    Lowest training loss seen (also with ``early_stopping``).
 
 n_iter_ : int
     Number of epochs run, over all calls with ``warm_start`` or ``partial_fit``.

@@ -5,27 +5,82 @@ scaled so that the pre-activations ``zᵀ Vᵀ x / sqrt(rank)`` have unit varian
 on average over the (weighted) training rows. Every random draw here is made
 independently of the number of samples, so that fitting with integer sample
 weights equals fitting on repeated rows.
+
+Dense and sparse X take the same path: X is read in chunks of rows, divided
+by its largest absolute value (so that huge but finite values do not
+overflow), and centred implicitly through its weighted moments, as
+scikit-learn's PCA does for sparse input. Nothing of the size of X is copied.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.utils.extmath import randomized_svd, svd_flip
+from sklearn.utils.extmath import svd_flip
 
 #: Rows used to initialise V; a random subset of this size is taken from larger data.
 INIT_SAMPLE_SIZE = 5000
-#: Up to this many features, PCA uses an exact eigendecomposition of the covariance.
+#: Up to this many features, PCA eigendecomposes the covariance; above, subspace iteration.
 EXACT_PCA_MAX_FEATURES = 2048
+#: Rows read at a time.
+CHUNK_ROWS = 1024
+#: Power iterations of the subspace method for wide data.
+N_POWER_ITERATIONS = 7
 
 
-def init_sample(X, sample_weight: np.ndarray, rng: np.random.RandomState):
-    """The rows of X and their weights used for initialisation (all rows when few)."""
-    n_samples = X.shape[0]
+def init_rows(n_samples: int, rng: np.random.RandomState) -> np.ndarray:
+    """The rows used for initialisation, sorted: all of them when there are few."""
     if n_samples <= INIT_SAMPLE_SIZE:
-        return X, sample_weight
-    rows = np.sort(rng.choice(n_samples, INIT_SAMPLE_SIZE, replace=False))
-    return X[rows], sample_weight[rows]
+        return np.arange(n_samples)
+    return np.sort(rng.choice(n_samples, INIT_SAMPLE_SIZE, replace=False))
+
+
+def _chunks(X, rows: np.ndarray, scale: float = 1.0):
+    """``(rows slice, chunk)``: row chunks of X as float64, C-ordered when dense, / ``scale``."""
+    for start in range(0, rows.shape[0], CHUNK_ROWS):
+        part = slice(start, start + CHUNK_ROWS)
+        chunk = X[rows[part]]
+        if sp.issparse(chunk):
+            yield part, sp.csr_matrix(chunk, dtype=np.float64) / scale
+        else:
+            yield part, np.ascontiguousarray(chunk, dtype=np.float64) / scale
+
+
+def max_abs(X, rows: np.ndarray) -> float:
+    """The largest absolute value in the rows, or 1 when they are all zero."""
+    largest = 0.0
+    for _, chunk in _chunks(X, rows):
+        values = chunk.data if sp.issparse(chunk) else chunk
+        largest = max(largest, float(np.abs(values).max(initial=0.0)))
+    return largest if largest > 0 else 1.0
+
+
+def _dense(matrix) -> np.ndarray:
+    return matrix.toarray() if sp.issparse(matrix) else np.asarray(matrix)
+
+
+def _product(X, rows, scale, right: np.ndarray) -> np.ndarray:
+    """``(X[rows] / scale) @ right``, chunk by chunk."""
+    return np.vstack([_dense(chunk @ right) for _, chunk in _chunks(X, rows, scale)])
+
+
+def _transposed_product(X, rows, scale, left: np.ndarray) -> np.ndarray:
+    """``(X[rows] / scale).T @ left``, chunk by chunk."""
+    total = np.zeros((X.shape[1], left.shape[1]))
+    for part, chunk in _chunks(X, rows, scale):
+        total += _dense(chunk.T @ left[part])
+    return total
+
+
+def weighted_covariance(X, rows, weights, scale) -> np.ndarray:
+    """Weighted covariance of the scaled rows (weights sum to 1), centred implicitly."""
+    mean = _transposed_product(X, rows, scale, weights[:, None]).ravel()
+    second = np.zeros((X.shape[1], X.shape[1]))
+    for part, chunk in _chunks(X, rows, scale):
+        w = weights[part]
+        weighted = sp.diags(w) @ chunk if sp.issparse(chunk) else w[:, None] * chunk
+        second += _dense(chunk.T @ weighted)
+    return second - np.outer(mean, mean)
 
 
 def unit_rows(matrix: np.ndarray) -> np.ndarray:
@@ -34,31 +89,50 @@ def unit_rows(matrix: np.ndarray) -> np.ndarray:
     return matrix / np.where(norms > 0, norms, 1.0)
 
 
-def principal_directions(X, sample_weight: np.ndarray, n_directions: int, rng) -> np.ndarray:
-    """Up to ``n_directions`` weighted principal directions of X, as unit rows.
+def _top_eigenvectors(covariance: np.ndarray, n_directions: int):
+    variances, vectors = np.linalg.eigh(covariance)
+    order = np.argsort(variances)[::-1][:n_directions]
+    return variances[order], vectors[:, order].T
 
-    Dense X is centred with its weighted mean; sparse X is not centred (as
-    TruncatedSVD). Directions with a negligible variance are dropped, so
-    fewer rows may come back. Signs follow :func:`sklearn.utils.extmath.svd_flip`.
+
+def _subspace_iteration(X, rows, weights, scale, n_directions, rng):
+    """Top directions of the implicitly centred, weighted rows by randomized subspace iteration."""
+    sqrt_w = np.sqrt(weights)[:, None]
+    mean = _transposed_product(X, rows, scale, weights[:, None]).ravel()
+    n_basis = min(n_directions + 10, X.shape[1])
+    basis = np.linalg.qr(rng.standard_normal((X.shape[1], n_basis)))[0]
+    for _ in range(N_POWER_ITERATIONS):
+        left = sqrt_w * (_product(X, rows, scale, basis) - mean @ basis)
+        right = _transposed_product(X, rows, scale, sqrt_w * left)
+        basis = np.linalg.qr(right - np.outer(mean, (sqrt_w * left).sum(axis=0)))[0]
+    left = sqrt_w * (_product(X, rows, scale, basis) - mean @ basis)
+    _, singular_values, vt = np.linalg.svd(left, full_matrices=False)
+    return singular_values[:n_directions] ** 2, (vt @ basis.T)[:n_directions]
+
+
+def principal_directions(X, rows, weights, scale, n_directions, rng) -> np.ndarray:
+    """Up to ``n_directions`` weighted principal directions of the rows, as unit rows.
+
+    Directions with a negligible variance are dropped, so fewer rows may come
+    back. Signs follow :func:`sklearn.utils.extmath.svd_flip`.
     """
-    weights = sample_weight / sample_weight.sum()
-    n_features = X.shape[1]
-    if sp.issparse(X):
-        scaled = sp.diags(np.sqrt(weights)) @ X.astype(np.float64)
+    if X.shape[1] <= EXACT_PCA_MAX_FEATURES:
+        covariance = weighted_covariance(X, rows, weights, scale)
+        variances, directions = _top_eigenvectors(covariance, n_directions)
     else:
-        X = np.asarray(X, dtype=np.float64)
-        scaled = np.sqrt(weights)[:, None] * (X - weights @ X)
-    if not sp.issparse(X) and n_features <= EXACT_PCA_MAX_FEATURES:
-        variances, vectors = np.linalg.eigh(scaled.T @ scaled)
-        order = np.argsort(variances)[::-1][:n_directions]
-        variances, directions = variances[order], vectors[:, order].T
-    else:
-        n_components = min(n_directions, *scaled.shape)
-        _, singular_values, directions = randomized_svd(scaled, n_components, random_state=rng)
-        variances = singular_values**2
+        variances, directions = _subspace_iteration(X, rows, weights, scale, n_directions, rng)
     _, directions = svd_flip(None, directions, u_based_decision=False)
     keep = variances > 1e-8 * max(variances.max(initial=0.0), np.finfo(float).tiny)
     return directions[keep]
+
+
+def mean_square_projection(X, rows, weights, scale, components) -> float:
+    """Weighted mean of ``||components · x / scale||²`` over the rows."""
+    total = 0.0
+    for part, chunk in _chunks(X, rows, scale):
+        projected = _dense(chunk @ components.T)
+        total += float(weights[part] @ np.square(projected).sum(axis=1))
+    return total
 
 
 def initial_components(
@@ -70,14 +144,19 @@ def initial_components(
     """
     n_features = X.shape[1]
     random_rows = unit_rows(rng.standard_normal((rank, n_features)))
-    X_init, weights = init_sample(X, sample_weight, rng)
+    rows = init_rows(X.shape[0], rng)
+    weights = np.asarray(sample_weight, dtype=np.float64)[rows]
+    if not weights.max() > 0:  # the sampled rows all have zero weight
+        weights = np.ones_like(weights)
+    weights = weights / weights.max()
+    weights = weights / weights.sum()
+    scale = max_abs(X, rows)
     if init == "pca":
-        directions = principal_directions(X_init, weights, rank, rng)
+        directions = principal_directions(X, rows, weights, scale, rank, rng)
         components = np.vstack([directions, random_rows[directions.shape[0] :]])
     else:
         components = random_rows
-    projected = X_init @ components.T
-    mean_square = float(weights @ np.square(projected).sum(axis=1)) / float(weights.sum())
+    mean_square = mean_square_projection(X, rows, weights, scale, components)
     if mean_square > 0:
-        components = components * np.sqrt(rank / mean_square)
+        components = components * (np.sqrt(rank / mean_square) / scale)
     return components

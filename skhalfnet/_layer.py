@@ -22,8 +22,6 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -73,57 +71,81 @@ def draw_random_weights(
     return z.numpy().astype(dtype), bias.numpy().astype(dtype)
 
 
+#: φ for inference, φ for training (in place where autograd allows it: relu and
+#: tanh keep what their backward needs in the output) and the constant factor
+#: folded into the head (``sqrt(2)`` of the cos features).
+_ACTIVATION_TABLE = {
+    "relu": (torch.relu, torch.relu_, 1.0),
+    "cos": (torch.cos, torch.cos, math.sqrt(2.0)),
+    "erf": (torch.erf, torch.erf, 1.0),
+    "tanh": (torch.tanh, torch.tanh_, 1.0),
+}
+
+
 def _activation(name: str):
-    if name == "relu":
-        return torch.relu
-    if name == "cos":
-        return lambda a: math.sqrt(2.0) * torch.cos(a)
-    if name == "erf":
-        return torch.erf
-    if name == "tanh":
-        return torch.tanh
-    raise ValueError(f"Unknown activation {name!r}; expected one of {ACTIVATIONS}.")
+    if name not in _ACTIVATION_TABLE:
+        raise ValueError(f"Unknown activation {name!r}; expected one of {ACTIVATIONS}.")
+    return _ACTIVATION_TABLE[name]
 
 
 class HalfNetModule(nn.Module):
-    """One hidden layer with weights ``V z_h`` and a linear head (see module docstring)."""
+    """One hidden layer with weights ``V z_h`` and a linear head (see module docstring).
+
+    The constant scales are folded where they cost nothing: ``1/sqrt(k)`` into
+    the frozen ``Z``, and ``1/sqrt(H)`` (times φ's constant) into the head's
+    matmul as its ``alpha``. The trained parameters keep the scale of the
+    public attributes, so Adam's steps are those of the unfolded network.
+    Every array is copied into the module: training never writes into the
+    arrays of a fitted estimator.
+    """
 
     def __init__(self, state: NetworkState, *, device: torch.device, dtype: torch.dtype):
         super().__init__()
 
-        def tensor(array):
-            return torch.as_tensor(np.asarray(array), device=device).to(dtype)
+        def tensor(array, scale=None):
+            values = np.asarray(array)
+            if scale is not None:
+                values = values.astype(np.float64) * scale
+            return torch.tensor(values, device=device, dtype=dtype)
 
+        n_hidden, rank = state.random_weights.shape
         if state.components is None:
             self.V = None
-            self.input_scale = 1.0 / math.sqrt(state.random_weights.shape[1])
         else:
             # V is (d, k); stored transposed as scikit-learn's components_.
             self.V = nn.Parameter(tensor(state.components).T.contiguous())
-            self.input_scale = 1.0 / math.sqrt(state.components.shape[0])
-        self.register_buffer("Z_t", tensor(state.random_weights).T.contiguous())
+        # The frozen draws are kept as given for export, and folded for compute.
+        self._frozen = (state.random_weights, state.hidden_bias)
+        folded_z = tensor(state.random_weights, 1.0 / math.sqrt(rank))
+        self.register_buffer("Z_t", folded_z.T.contiguous())
         self.register_buffer("bias", tensor(state.hidden_bias))
         # The head's parameters are made from the given arrays (nn.Linear would
         # draw an initialisation from torch's global generator).
         self.head_weight = nn.Parameter(tensor(state.coef).T.contiguous())
         self.head_bias = nn.Parameter(tensor(state.intercept))
         self.activation = state.activation
-        self._phi = _activation(state.activation)
-        self.feature_scale = 1.0 / math.sqrt(state.random_weights.shape[0])
+        self._phi, self._phi_inplace, phi_constant = _activation(state.activation)
+        self.output_scale = phi_constant / math.sqrt(n_hidden)
 
     def projection(self, X: torch.Tensor) -> torch.Tensor:
         """``Vᵀ x`` for each row (``x`` itself under the identity covariance)."""
         return X if self.V is None else X @ self.V
 
+    def pre_activation(self, X: torch.Tensor) -> torch.Tensor:
+        """``Z Vᵀ x / sqrt(k) + b`` for each row."""
+        return torch.addmm(self.bias, self.projection(X), self.Z_t)
+
     def features(self, X: torch.Tensor) -> torch.Tensor:
         """The ``n_hidden`` random features ``φ(Z Vᵀ x / sqrt(k) + b) / sqrt(H)``."""
-        pre_activation = torch.addmm(
-            self.bias, self.projection(X), self.Z_t, alpha=self.input_scale
-        )
-        return self._phi(pre_activation) * self.feature_scale
+        return self._phi(self.pre_activation(X)) * self.output_scale
 
     def forward(self, X: torch.Tensor) -> torch.Tensor:
-        return torch.nn.functional.linear(self.features(X), self.head_weight, self.head_bias)
+        hidden = self._phi_inplace(self.pre_activation(X))
+        return torch.addmm(self.head_bias, hidden, self.head_weight.T, alpha=self.output_scale)
+
+    def parameters_finite(self) -> bool:
+        """Whether every trained parameter is finite."""
+        return all(bool(torch.isfinite(p).all()) for p in self.parameters())
 
     def export_state(self) -> NetworkState:
         """The current weights as a :class:`NetworkState` of numpy arrays on the CPU."""
@@ -133,8 +155,8 @@ class HalfNetModule(nn.Module):
 
         return NetworkState(
             components=None if self.V is None else array(self.V.T),
-            random_weights=array(self.Z_t.T),
-            hidden_bias=array(self.bias),
+            random_weights=self._frozen[0],
+            hidden_bias=self._frozen[1],
             coef=array(self.head_weight.T),
             intercept=array(self.head_bias),
             activation=self.activation,
@@ -165,8 +187,10 @@ def as_torch_rows(X, rows, device: torch.device, dtype: torch.dtype | None = Non
     sliced with scipy and becomes a sparse CSR tensor, never densified.
     """
     if isinstance(X, torch.Tensor):
-        return X.index_select(0, rows).to(device=device, dtype=dtype)
-    batch = X[rows.numpy()]
+        # contiguous: C- and Fortran-ordered X give the same batches, bit for bit.
+        batch = X.index_select(0, rows.to(X.device)).contiguous()
+        return batch.to(device=device, dtype=dtype)
+    batch = X[rows.cpu().numpy()]
     if dtype is not None and batch.dtype != _NUMPY_DTYPES[dtype]:
         batch = batch.astype(_NUMPY_DTYPES[dtype])
     with warnings.catch_warnings():
@@ -191,12 +215,36 @@ def wrap_dense(X):
         return torch.from_numpy(X)
 
 
-@contextmanager
-def torch_threads(n_threads: int) -> Iterator[None]:
-    """Set torch's intra-op thread count for the block, then restore it."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(n_threads)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(previous)
+def on_device(X, device: torch.device):
+    """Dense X moved to a CUDA device once, when it takes under half its free memory.
+
+    On the CPU, and for sparse or larger X, X comes back as it is and each
+    batch is moved on its own.
+    """
+    if device.type != "cuda" or not isinstance(X, torch.Tensor):
+        return X
+    free, _ = torch.cuda.mem_get_info(device)
+    return X.to(device) if X.numel() * X.element_size() < free // 2 else X
+
+
+def fast_bfloat16(device: torch.device) -> bool:
+    """Whether bfloat16 matmuls run natively here (AVX512-BF16 or AMX CPUs, CUDA with bf16)."""
+    if device.type == "cuda":
+        return torch.cuda.is_bf16_supported()
+    check = getattr(torch.ops.mkldnn, "_is_mkldnn_bf16_supported", None)
+    return bool(check is not None and check())
+
+
+def autocast_dtype(precision: str, dtype, device: torch.device) -> torch.dtype | None:
+    """The dtype training autocasts its matmuls to, or None for none.
+
+    float64 data always train exactly in float64. For float32 data,
+    ``"bfloat16"`` autocasts the matmuls (weights, Adam and the loss stay
+    float32), ``"float32"`` does not, and ``"auto"`` autocasts where
+    :func:`fast_bfloat16` says the hardware runs it natively.
+    """
+    if np.dtype(dtype) == np.float64 or precision == "float32":
+        return None
+    if precision == "bfloat16" or fast_bfloat16(device):
+        return torch.bfloat16
+    return None

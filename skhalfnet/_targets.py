@@ -34,6 +34,12 @@ def encode_classes(estimator, y, weights, first_call: bool, classes=None, class_
     if unknown.size:
         raise ValueError(f"y contains labels not in classes_: {unknown!r}.")
     targets = np.searchsorted(estimator.classes_, y)
+    if isinstance(class_weight, dict) and any(
+        not np.isfinite(w) or w < 0 for w in class_weight.values()
+    ):
+        raise ValueError(
+            f"class_weight must hold finite, non-negative weights; got {class_weight!r}."
+        )
     if class_weight is not None:
         weights = weights * compute_sample_weight(class_weight, y).astype(weights.dtype)
     if len(estimator.classes_) == 2:

@@ -2,11 +2,14 @@
 
 Torch only, no scikit-learn. The training data stay one tensor (or one scipy
 CSR matrix) that is sliced by a permutation each epoch: there is no
-per-sample dataset indexing.
+per-sample dataset indexing. Everything :func:`fit_arrays` takes and returns
+is numpy; the caller's arrays are never written to.
 """
 
 from __future__ import annotations
 
+import contextlib
+import copy
 import math
 import warnings
 from collections.abc import Callable
@@ -21,15 +24,19 @@ from ._layer import (
     HalfNetModule,
     NetworkState,
     as_torch_rows,
+    on_device,
     torch_dtype,
     wrap_dense,
 )
+from ._schedule import ADAPTIVE_DIVISOR, SCHEDULES
 
 LOSSES = ("softmax", "logistic", "squared")
+#: At most this many hidden values per inference batch (16 MiB in float32).
+INFERENCE_BATCH_VALUES = 2**22
 
 
 class NonFiniteLossWarning(UserWarning):
-    """Training stopped because the loss became NaN or infinite."""
+    """Training stopped because the loss or the weights became NaN or infinite."""
 
 
 @dataclass
@@ -41,19 +48,24 @@ class TrainingConfig:
     max_iter: int
     lr_head: float
     lr_components: float
-    alpha: float
+    weight_decay: float
     shuffle: bool
     tol: float
     n_iter_no_change: int
     early_stopping: bool
     seed: int
     verbose: int = 0
-    adaptive: bool = False
+    schedule: str = "constant"
+    autocast_dtype: torch.dtype | None = None
 
 
 @dataclass
 class TrainingHistory:
-    """What training records; carried over between warm starts and partial fits."""
+    """What training records; carried over between warm starts and partial fits.
+
+    Plain Python and numpy only (``optimizer_state`` holds Adam's moments as
+    numpy arrays), so a fitted estimator pickles and dumps with skops.
+    """
 
     loss_curve: list[float] = field(default_factory=list)
     validation_scores: list[float] = field(default_factory=list)
@@ -61,7 +73,7 @@ class TrainingHistory:
     best_validation_score: float = -math.inf
     no_improvement_count: int = 0
     step_scale: float = 1.0
-    optimizer_state: dict | None = None
+    optimizer_state: list[dict] | None = None
     converged: bool = False
     non_finite: bool = False
 
@@ -77,127 +89,191 @@ def per_sample_loss(kind: str, outputs: torch.Tensor, targets: torch.Tensor) -> 
     raise ValueError(f"Unknown loss {kind!r}; expected one of {LOSSES}.")
 
 
-def make_optimizer(module: HalfNetModule, config: TrainingConfig, state: dict | None):
-    """Adam with one rate for V and one for the head; L2 penalty ``alpha`` on the weights."""
+def _parameter_groups(module: HalfNetModule, config: TrainingConfig) -> list[dict]:
     groups = [
-        {"params": [module.head_weight], "lr": config.lr_head, "weight_decay": config.alpha},
+        {"params": [module.head_weight], "lr": config.lr_head, "weight_decay": config.weight_decay},
         {"params": [module.head_bias], "lr": config.lr_head, "weight_decay": 0.0},
     ]
     if module.V is not None:
         groups.append(
-            {"params": [module.V], "lr": config.lr_components, "weight_decay": config.alpha}
+            {"params": [module.V], "lr": config.lr_components, "weight_decay": config.weight_decay}
         )
-    optimizer = torch.optim.Adam(groups)
+    return groups
+
+
+def optimizer_state_to_numpy(optimizer: torch.optim.Optimizer) -> list[dict]:
+    """Adam's per-parameter state (step and moments) as plain floats and numpy arrays."""
+    saved = []
+    for group in optimizer.param_groups:
+        for param in group["params"]:
+            state = optimizer.state.get(param, {})
+            saved.append(
+                {
+                    key: float(value) if value.ndim == 0 else value.detach().cpu().numpy().copy()
+                    for key, value in state.items()
+                }
+            )
+    return saved
+
+
+def _load_numpy_state(optimizer: torch.optim.Optimizer, saved: list[dict]) -> None:
+    params = [p for group in optimizer.param_groups for p in group["params"]]
+    for param, state in zip(params, saved, strict=True):
+        optimizer.state[param] = {
+            key: (
+                torch.tensor(value, dtype=torch.float32)
+                if np.ndim(value) == 0
+                else torch.tensor(value, device=param.device, dtype=param.dtype)
+            )
+            for key, value in state.items()
+        }
+
+
+def make_optimizer(module: HalfNetModule, config: TrainingConfig, state: list[dict] | None):
+    """Adam with one rate for V and one for the head; L2 penalty on the weights."""
+    optimizer = torch.optim.Adam(_parameter_groups(module, config))
     if state is not None:
-        optimizer.load_state_dict(state)
-        for group, wanted in zip(optimizer.param_groups, groups, strict=True):
-            group["lr"], group["weight_decay"] = wanted["lr"], wanted["weight_decay"]
+        _load_numpy_state(optimizer, state)
     for group in optimizer.param_groups:
         group["initial_lr"] = group["lr"]
     return optimizer
 
 
-#: With ``adaptive`` steps, two epochs in a row without improvement divide the steps by this.
-ADAPTIVE_DIVISOR = 5.0
-
-
-def _scale_steps(optimizer, scale: float) -> None:
+def _set_step_factor(optimizer, factor: float) -> None:
     for group in optimizer.param_groups:
-        group["lr"] = group["initial_lr"] * scale
+        group["lr"] = group["initial_lr"] * factor
 
 
-def _penalty(module: HalfNetModule, alpha: float) -> float:
-    if alpha == 0:
+def _penalty(module: HalfNetModule, weight_decay: float) -> float:
+    if weight_decay == 0:
         return 0.0
-    total = module.head_weight.detach().square().sum()
+    total = module.head_weight.detach().double().square().sum()
     if module.V is not None:
-        total = total + module.V.detach().square().sum()
-    return 0.5 * alpha * float(total)
+        total = total + module.V.detach().double().square().sum()
+    return 0.5 * weight_decay * float(total)
 
 
-def _snapshot(module: HalfNetModule) -> dict[str, torch.Tensor]:
-    return {name: p.detach().clone() for name, p in module.named_parameters()}
+def _snapshot(module: HalfNetModule, optimizer) -> tuple[dict, dict]:
+    params = {name: p.detach().clone() for name, p in module.named_parameters()}
+    return params, copy.deepcopy(optimizer.state_dict())
 
 
-def _restore(module: HalfNetModule, snapshot: dict[str, torch.Tensor]) -> None:
+def _restore(module: HalfNetModule, optimizer, snapshot: tuple[dict, dict]) -> None:
+    params, optimizer_state = snapshot
     with torch.no_grad():
         for name, p in module.named_parameters():
-            p.copy_(snapshot[name])
+            p.copy_(params[name])
+    optimizer.load_state_dict(optimizer_state)
 
 
-def _run_epoch(module, optimizer, X, targets, weights, train_rows, config, generator, mean_weight):
-    """One pass over ``train_rows``; returns the weighted sum of per-sample losses (a tensor)."""
-    n_samples = train_rows.shape[0]
-    device = targets.device
+def _autocast(device: torch.device, dtype: torch.dtype | None):
+    if dtype is None:
+        return contextlib.nullcontext()
+    return torch.autocast(device_type=device.type, dtype=dtype)
+
+
+@dataclass
+class _Data:
+    """The training data on their way to the module, and the step counter."""
+
+    X: object
+    targets: torch.Tensor
+    weights: torch.Tensor
+    rows: torch.Tensor
+    steps_per_epoch: int
+    total_steps: int
+    step: int = 0
+
+
+def _run_epoch(module, optimizer, data: _Data, config, generator, history) -> torch.Tensor:
+    """One pass over ``data.rows``; returns the sum of the weighted per-sample losses."""
+    n_samples = data.rows.shape[0]
+    device = data.targets.device
+    order = data.rows
     if config.shuffle:
-        order = train_rows[torch.randperm(n_samples, generator=generator)]
-    else:
-        order = train_rows
-    total = torch.zeros((), dtype=weights.dtype, device=device)
+        order = order[torch.randperm(n_samples, generator=generator)]
+    schedule = SCHEDULES[config.schedule]
+    total = torch.zeros((), dtype=torch.float64, device=device)
     for start in range(0, n_samples, config.batch_size):
-        rows = order[start : start + config.batch_size]
-        rows_on_device = rows.to(device)
-        batch_weights = weights.index_select(0, rows_on_device)
-        losses = per_sample_loss(
-            config.loss, module(as_torch_rows(X, rows, device)), targets[rows_on_device]
-        )
-        weighted = (batch_weights * losses).sum()
-        # Normalised by the batch's expected weight, so that a full batch gives the
-        # weighted mean and minibatches give unbiased estimates of it.
-        loss = weighted / (mean_weight * rows.shape[0])
+        factor = schedule(data.step, data.total_steps, data.steps_per_epoch, history.step_scale)
+        _set_step_factor(optimizer, factor)
+        rows = order[start : start + config.batch_size].to(device)
+        batch = as_torch_rows(data.X, rows, device)
+        with _autocast(device, config.autocast_dtype):
+            outputs = module(batch)
+        losses = per_sample_loss(config.loss, outputs.to(data.weights.dtype), data.targets[rows])
+        # The weights are normalised to mean 1 over the training rows, so this is
+        # an unbiased estimate of the weighted mean loss.
+        weighted = (data.weights.index_select(0, rows) * losses).sum()
+        loss = weighted / rows.shape[0]
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
         total += weighted.detach()
+        data.step += 1
     return total
+
+
+def _non_finite_warning(loss: float, history: TrainingHistory) -> None:
+    kept = (
+        f"the weights after epoch {len(history.loss_curve)} were kept"
+        if history.loss_curve
+        else "the initial weights were kept: no epoch finished with finite weights"
+    )
+    warnings.warn(
+        f"The training loss or the weights became non-finite (loss {loss}) in epoch "
+        f"{len(history.loss_curve) + 1}; training stopped and {kept}. Lower "
+        "learning_rate_init, or scale the input.",
+        NonFiniteLossWarning,
+        stacklevel=2,
+    )
+
+
+def _is_overflow(error: RuntimeError) -> bool:
+    return "overflow" in str(error) or "non-finite" in str(error).lower()
 
 
 def train(
     module: HalfNetModule,
-    X,
-    targets: torch.Tensor,
-    weights: torch.Tensor,
-    train_rows: torch.Tensor,
+    data: _Data,
     config: TrainingConfig,
     history: TrainingHistory,
     validation_score: Callable[[HalfNetModule], float] | None = None,
+    on_epoch: Callable[[int, float, Callable[[], NetworkState]], bool] | None = None,
 ) -> TrainingHistory:
-    """Train ``module`` on rows ``train_rows`` for up to ``config.max_iter`` epochs.
+    """Train ``module`` for up to ``config.max_iter`` epochs; update ``history`` in place.
 
-    ``X`` is a CPU tensor from :func:`wrap_dense` or a scipy CSR matrix;
-    ``targets`` and ``weights`` are already on the module's device. Stops
-    early as scikit-learn's MLP does: on the training loss, or on
+    Stops early as scikit-learn's MLP does: on the training loss, or on
     ``validation_score`` (higher is better) when ``config.early_stopping``,
-    in which case the best weights are restored. A non-finite loss stops
-    training with a :class:`NonFiniteLossWarning` and keeps the weights of the
-    last finite epoch.
+    in which case the best weights are restored. After each epoch the loss
+    and every parameter are checked: a non-finite value restores the weights
+    and Adam's state of the epoch's start, stops training and warns with
+    :class:`NonFiniteLossWarning`. ``on_epoch(epoch, loss, export)`` is called
+    after each epoch; a true return value stops training.
     """
     generator = torch.Generator().manual_seed(config.seed)
     optimizer = make_optimizer(module, config, history.optimizer_state)
-    _scale_steps(optimizer, history.step_scale)
-    total_weight = float(weights[train_rows.to(weights.device)].sum())
-    mean_weight = total_weight / train_rows.shape[0]
-    best_snapshot = _snapshot(module) if config.early_stopping else None
-    history.converged = False
-    for _ in range(config.max_iter):
-        epoch_start = _snapshot(module)
-        weighted_sum = _run_epoch(
-            module, optimizer, X, targets, weights, train_rows, config, generator, mean_weight
-        )
-        loss = float(weighted_sum) / total_weight + _penalty(module, config.alpha)
-        if not math.isfinite(loss):
-            _restore(module, epoch_start)
+    best_snapshot = _snapshot(module, optimizer) if config.early_stopping else None
+    history.converged = history.non_finite = False
+    for epoch in range(config.max_iter):
+        epoch_start = _snapshot(module, optimizer)
+        try:
+            weighted_sum = _run_epoch(module, optimizer, data, config, generator, history)
+            loss = float(weighted_sum) / data.rows.shape[0] + _penalty(module, config.weight_decay)
+            finite = math.isfinite(loss) and module.parameters_finite()
+        except RuntimeError as error:  # Adam's step overflowing the dtype
+            if not _is_overflow(error):
+                raise
+            loss, finite = math.nan, False
+        if not finite:
+            _restore(module, optimizer, epoch_start)
             history.non_finite = True
-            warnings.warn(
-                f"The training loss became non-finite ({loss}) in epoch "
-                f"{len(history.loss_curve) + 1}; training stopped and the weights of the "
-                "last finite epoch were kept. Lower learning_rate_init, or scale the input.",
-                NonFiniteLossWarning,
-                stacklevel=3,
-            )
+            _non_finite_warning(loss, history)
             break
         history.loss_curve.append(loss)
         message = f"Iteration {len(history.loss_curve)}, loss = {loss:.8f}"
+        improved_loss = loss < history.best_loss - config.tol
+        history.best_loss = min(history.best_loss, loss)
         if config.early_stopping:
             score = validation_score(module)
             history.validation_scores.append(score)
@@ -205,21 +281,21 @@ def train(
             improved = score > history.best_validation_score + config.tol
             if score > history.best_validation_score:
                 history.best_validation_score = score
-                best_snapshot = _snapshot(module)
+                best_snapshot = _snapshot(module, optimizer)
         else:
-            improved = loss < history.best_loss - config.tol
-            history.best_loss = min(history.best_loss, loss)
+            improved = improved_loss
         history.no_improvement_count = 0 if improved else history.no_improvement_count + 1
         if (
-            config.adaptive
+            config.schedule == "adaptive"
             and history.no_improvement_count
             and history.no_improvement_count % 2 == 0
         ):
             history.step_scale /= ADAPTIVE_DIVISOR
-            _scale_steps(optimizer, history.step_scale)
             message += f", steps divided by {ADAPTIVE_DIVISOR:g}"
         if config.verbose:
             print(message, flush=True)
+        if on_epoch is not None and on_epoch(epoch, loss, module.export_state):
+            break
         if history.no_improvement_count > config.n_iter_no_change:
             history.converged = True
             if config.verbose:
@@ -231,47 +307,44 @@ def train(
                 )
             break
     if config.early_stopping and best_snapshot is not None and history.validation_scores:
-        _restore(module, best_snapshot)
-    history.optimizer_state = _cpu_state(optimizer.state_dict())
+        _restore(module, optimizer, best_snapshot)
+    history.optimizer_state = optimizer_state_to_numpy(optimizer)
     return history
 
 
-def _cpu_state(state):
-    if isinstance(state, torch.Tensor):
-        return state.detach().cpu().clone()
-    if isinstance(state, dict):
-        return {key: _cpu_state(value) for key, value in state.items()}
-    if isinstance(state, list):
-        return [_cpu_state(value) for value in state]
-    return state
+def inference_batch_rows(width: int) -> int:
+    """Rows per inference batch: at most :data:`INFERENCE_BATCH_VALUES` hidden values."""
+    return max(1, min(4096, INFERENCE_BATCH_VALUES // max(1, width)))
 
 
 @torch.inference_mode()
-def compute_outputs(
-    module: HalfNetModule, X, kind: str, rows: torch.Tensor | None = None, batch_size: int = 4096
-) -> np.ndarray:
+def compute_outputs(module: HalfNetModule, X, kind: str, rows: torch.Tensor | None = None):
     """Batched inference: ``kind`` is "decision" (head outputs), "features" or "projection".
 
-    ``X`` is a CPU tensor or scipy CSR matrix, cast batch by batch to the
-    model's dtype; ``rows`` selects a subset. Each batch is written into one
-    preallocated numpy array.
+    ``X`` is a tensor or scipy CSR matrix, cast batch by batch to the model's
+    dtype; ``rows`` selects a subset. Each batch is written into one
+    preallocated numpy array, so memory beyond the result is bounded by
+    :func:`inference_batch_rows`.
     """
     method = {"decision": module, "features": module.features, "projection": module.projection}[
         kind
     ]
-    buffer = next(module.buffers())
+    buffer = module.Z_t
     if rows is None:
         rows = torch.arange(X.shape[0])
     n_samples = rows.shape[0]
-    dtype = _NUMPY_DTYPES[buffer.dtype]
-    result = None
+    n_out = {
+        "decision": module.head_bias.shape[0],
+        "features": buffer.shape[1],
+        "projection": buffer.shape[0] if module.V is not None else X.shape[1],
+    }[kind]
+    result = np.empty((n_samples, n_out), dtype=_NUMPY_DTYPES[buffer.dtype])
+    batch_size = inference_batch_rows(buffer.shape[1])
     for start in range(0, n_samples, batch_size):
         batch = as_torch_rows(X, rows[start : start + batch_size], buffer.device, buffer.dtype)
         out = method(batch)
         if out.layout != torch.strided:
             out = out.to_dense()
-        if result is None:
-            result = np.empty((n_samples, out.shape[1]), dtype=dtype)
         result[start : start + out.shape[0]] = out.cpu().numpy()
     return result
 
@@ -286,6 +359,16 @@ def _row_tensor(rows) -> torch.Tensor | None:
     return None if rows is None else torch.as_tensor(np.asarray(rows), dtype=torch.int64)
 
 
+def normalized_weights(weights: np.ndarray, train_rows: np.ndarray) -> np.ndarray:
+    """Sample weights rescaled to mean 1 over the training rows, without overflow or underflow."""
+    weights = np.asarray(weights, dtype=np.float64)
+    weights = weights / weights.max()
+    mean = weights[train_rows].mean()
+    if not mean > 0:
+        raise ValueError("The sample weights of the training rows sum to zero.")
+    return weights / mean
+
+
 def fit_arrays(
     state: NetworkState,
     X,
@@ -298,21 +381,34 @@ def fit_arrays(
     train_rows=None,
     validation_rows=None,
     validation_scorer: Callable[[np.ndarray], float] | None = None,
+    on_epoch=None,
 ) -> tuple[NetworkState, TrainingHistory]:
     """Train the network given by ``state`` on numpy/scipy data; return the new state.
 
-    ``X`` is never copied: a dense array is wrapped as a tensor and sliced per
-    batch; a CSR matrix is sliced with scipy. ``validation_scorer`` maps the
-    head outputs on ``validation_rows`` to a score (higher is better).
+    Neither ``state`` nor ``history`` is modified: the returned ones are new.
+    ``X`` is never copied on the CPU: a dense array is wrapped as a tensor and
+    sliced per batch (on CUDA it is moved to the device once, when it fits); a
+    CSR matrix is sliced with scipy. ``weights`` must have mean 1 over
+    ``train_rows``. ``validation_scorer`` maps the head outputs on
+    ``validation_rows`` to a score (higher is better).
     """
-    dtype = torch_dtype(state.coef.dtype)
-    module = HalfNetModule(state, device=device, dtype=dtype)
-    X_wrapped = wrap_dense(X)
-    target_tensor = _target_tensor(targets, config.loss, dtype, device)
-    weight_tensor = torch.as_tensor(weights, dtype=dtype, device=device)
+    history = copy.deepcopy(history)
     train_rows = _row_tensor(train_rows)
     if train_rows is None:
         train_rows = torch.arange(X.shape[0])
+    weights = normalized_weights(weights, train_rows.numpy())
+    dtype = torch_dtype(state.coef.dtype)
+    module = HalfNetModule(state, device=device, dtype=dtype)
+    X_wrapped = on_device(wrap_dense(X), device)
+    steps_per_epoch = math.ceil(train_rows.shape[0] / config.batch_size)
+    data = _Data(
+        X=X_wrapped,
+        targets=_target_tensor(targets, config.loss, dtype, device),
+        weights=torch.as_tensor(weights, dtype=dtype, device=device),
+        rows=train_rows,
+        steps_per_epoch=steps_per_epoch,
+        total_steps=steps_per_epoch * config.max_iter,
+    )
     validation_score = None
     if validation_scorer is not None:
         validation_rows = _row_tensor(validation_rows)
@@ -322,20 +418,11 @@ def fit_arrays(
                 compute_outputs(current, X_wrapped, "decision", validation_rows)
             )
 
-    history = train(
-        module,
-        X_wrapped,
-        target_tensor,
-        weight_tensor,
-        train_rows,
-        config,
-        history,
-        validation_score,
-    )
+    history = train(module, data, config, history, validation_score, on_epoch)
     return module.export_state(), history
 
 
 def predict_arrays(state: NetworkState, X, kind: str, *, device: torch.device) -> np.ndarray:
     """Outputs of the network given by ``state`` for numpy/scipy ``X`` (see compute_outputs)."""
     module = HalfNetModule(state, device=device, dtype=torch_dtype(state.coef.dtype))
-    return compute_outputs(module, wrap_dense(X), kind)
+    return compute_outputs(module, on_device(wrap_dense(X), device), kind)

@@ -79,9 +79,9 @@ class HalfNetTransformer(TransformerMixin, BaseHalfNet):
         bias_scale: float = 1.0,
         alpha: float = 0.0,
         batch_size: int = 256,
-        learning_rate: str = "adaptive",
+        learning_rate: str = "cosine",
         learning_rate_init: float = 0.03,
-        max_iter: int = 200,
+        max_iter: int = 15,
         shuffle: bool = True,
         tol: float = 1e-4,
         n_iter_no_change: int = 10,
@@ -89,6 +89,7 @@ class HalfNetTransformer(TransformerMixin, BaseHalfNet):
         validation_fraction: float = 0.1,
         warm_start: bool = False,
         device: str = "auto",
+        precision: str = "auto",
         n_jobs: int | None = None,
         random_state: int | np.random.RandomState | None = None,
         verbose: int = 0,
@@ -114,6 +115,7 @@ class HalfNetTransformer(TransformerMixin, BaseHalfNet):
             validation_fraction=validation_fraction,
             warm_start=warm_start,
             device=device,
+            precision=precision,
             n_jobs=n_jobs,
             random_state=random_state,
             verbose=verbose,
@@ -196,7 +198,7 @@ class HalfNetTransformer(TransformerMixin, BaseHalfNet):
         check_is_fitted(self, "head_coef_")
         _check_feature_names_in(self, input_features, generate_names=False)
         if self.output == "features":
-            prefix, n_out = "halfnettransformer", self.n_hidden
+            prefix, n_out = "halfnettransformer", self.random_weights_.shape[0]
         else:
             prefix, n_out = "halfnetprojection", self.rank_
         return np.asarray([f"{prefix}{i}" for i in range(n_out)], dtype=object)

@@ -8,7 +8,7 @@ import scipy.sparse as sp
 import torch
 from sklearn.decomposition import PCA
 
-from skhalfnet import _layer
+from skhalfnet import _layer, _threads
 from skhalfnet._init import initial_components, principal_directions
 from skhalfnet._layer import HalfNetModule, NetworkState, draw_random_weights
 
@@ -86,18 +86,61 @@ def test_resolve_device_errors_without_cuda(monkeypatch):
         _layer.resolve_device("cuda")
 
 
-def test_torch_threads_restores_setting():
+def test_torch_threads_sets_and_restores_setting():
     before = torch.get_num_threads()
-    with _layer.torch_threads(1):
-        assert torch.get_num_threads() == 1
-    assert torch.get_num_threads() == before
+    try:
+        torch.set_num_threads(3)  # not the suite's 1, so that a no-op block would fail
+        with _threads.torch_threads(1):
+            assert torch.get_num_threads() == 1
+            with _threads.torch_threads(2):
+                assert torch.get_num_threads() == 2
+            assert torch.get_num_threads() == 1
+        assert torch.get_num_threads() == 3
+    finally:
+        torch.set_num_threads(before)
+
+
+def test_concurrent_thread_blocks_restore_the_original_count_out_of_order():
+    """Two fits in Python threads: the first to enter exits first, the count still comes back."""
+    import threading
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(3)
+    first_in, second_in, first_out = threading.Event(), threading.Event(), threading.Event()
+    seen = {}
+
+    def first():
+        with _threads.torch_threads(1):
+            first_in.set()
+            second_in.wait(10)
+        first_out.set()
+
+    def second():
+        first_in.wait(10)
+        with _threads.torch_threads(2):
+            second_in.set()
+            first_out.wait(10)
+            seen["inside"] = torch.get_num_threads()
+
+    try:
+        workers = [threading.Thread(target=first), threading.Thread(target=second)]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join(20)
+        # A plain save/restore would leave 1 here: the second block saved the first's count.
+        assert seen["inside"] == 2
+        assert torch.get_num_threads() == 3
+    finally:
+        torch.set_num_threads(before)
 
 
 def test_pca_init_finds_principal_directions():
     rng = np.random.default_rng(0)
     X = rng.standard_normal((500, 10)) * np.array([10, 5, 3, 1, 1, 1, 1, 1, 1, 1.0])
     X = X @ np.linalg.qr(rng.standard_normal((10, 10)))[0]
-    directions = principal_directions(X, np.ones(500), 3, np.random.RandomState(0))
+    rows, weights = np.arange(500), np.full(500, 1 / 500)
+    directions = principal_directions(X, rows, weights, 10.0, 3, np.random.RandomState(0))
     reference = PCA(3).fit(X).components_
     np.testing.assert_allclose(np.abs(np.sum(directions * reference, axis=1)), 1, atol=1e-6)
 

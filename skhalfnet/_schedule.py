@@ -1,0 +1,36 @@
+"""Step-size schedules: the factor by which both Adam steps are multiplied at each step.
+
+Each schedule is a small pure function of where training stands; ``SCHEDULES``
+dispatches on the estimators' ``learning_rate`` parameter.
+"""
+
+from __future__ import annotations
+
+import math
+
+#: Share of a cosine schedule's steps spent warming up linearly (at most one epoch).
+WARMUP_FRACTION = 0.05
+#: With ``adaptive`` steps, two epochs in a row without improvement divide the steps by this.
+ADAPTIVE_DIVISOR = 5.0
+
+
+def constant(step: int, total_steps: int, steps_per_epoch: int, adaptive_scale: float) -> float:
+    """The same step throughout (also what ``partial_fit`` uses: a stream has no end)."""
+    return 1.0
+
+
+def adaptive(step: int, total_steps: int, steps_per_epoch: int, adaptive_scale: float) -> float:
+    """The step divided by :data:`ADAPTIVE_DIVISOR` at each stall (kept across warm starts)."""
+    return adaptive_scale
+
+
+def cosine(step: int, total_steps: int, steps_per_epoch: int, adaptive_scale: float) -> float:
+    """Linear warm-up, then a half cosine from the full step down to zero at ``total_steps``."""
+    warmup = max(1, min(steps_per_epoch, round(WARMUP_FRACTION * total_steps)))
+    if step < warmup:
+        return (step + 1) / warmup
+    progress = min(1.0, (step - warmup) / max(1, total_steps - warmup))
+    return 0.5 * (1.0 + math.cos(math.pi * progress))
+
+
+SCHEDULES = {"constant": constant, "adaptive": adaptive, "cosine": cosine}
