@@ -1,0 +1,145 @@
+"""Sphinx configuration of the skhalfnet documentation.
+
+Build the site from the repository root with::
+
+    pip install -e ".[docs]"
+    sphinx-build -W --keep-going -b html docs docs/_build/html
+
+The gallery (``examples/plot_*.py``) is executed during the build; add
+``-D plot_gallery=0`` to skip it while editing prose.
+
+Links into the documentation of scikit-learn, numpy, scipy and torch
+(intersphinx) need their ``objects.inv`` inventories from the network. They are
+fetched only when ``SKHALFNET_DOCS_INTERSPHINX=1`` is set (Read the Docs builds,
+which set ``READTHEDOCS=True``, turn them on by default); offline builds, as in
+CI, leave those names as plain code instead of failing on the download.
+"""
+
+import os
+import sys
+from pathlib import Path
+
+# Tiny example networks train fastest on one thread, and one thread keeps a
+# shared machine from being oversubscribed. Set before torch is imported.
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+DOCS = Path(__file__).resolve().parent
+sys.path.insert(0, str(DOCS))  # for the local helpers of the build
+
+import skhalfnet  # noqa: E402
+
+project = "skhalfnet"
+author = "skhalfnet developers"
+copyright = "2026, skhalfnet developers"
+version = release = skhalfnet.__version__
+
+extensions = [
+    "sphinx.ext.autodoc",
+    "sphinx.ext.autosummary",
+    "sphinx.ext.intersphinx",
+    "sphinx.ext.mathjax",
+    "sphinx.ext.viewcode",
+    "numpydoc",
+    "sphinx_gallery.gen_gallery",
+    "myst_parser",
+]
+
+source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
+root_doc = "index"
+templates_path = ["_templates"]
+exclude_patterns = [
+    "_build",
+    "conftest.py",
+    "Thumbs.db",
+    ".DS_Store",
+    # Tables written by the benchmark scripts next to their data, shown in their pages.
+    "**/results.md",
+]
+# Pages that other parts of the documentation add over time are listed in the
+# toctrees by glob patterns; a pattern that matches no page yet is not an error.
+suppress_warnings = ["toc.empty_glob"]
+
+# -- autodoc / autosummary / numpydoc ----------------------------------------
+
+autosummary_generate = True
+autodoc_typehints = "none"  # numpydoc's Parameters sections carry the types
+autodoc_default_options = {"members": True, "inherited-members": True}
+add_module_names = False
+numpydoc_show_class_members = False
+numpydoc_class_members_toctree = False
+
+# -- intersphinx --------------------------------------------------------------
+
+
+def _intersphinx_enabled() -> bool:
+    flag = os.environ.get("SKHALFNET_DOCS_INTERSPHINX")
+    if flag is not None:
+        return flag.strip().lower() not in {"", "0", "false", "no"}
+    return os.environ.get("READTHEDOCS", "").lower() == "true"
+
+
+intersphinx_mapping = (
+    {
+        "python": ("https://docs.python.org/3", None),
+        "numpy": ("https://numpy.org/doc/stable/", None),
+        "scipy": ("https://docs.scipy.org/doc/scipy/", None),
+        "sklearn": ("https://scikit-learn.org/stable/", None),
+        "torch": ("https://docs.pytorch.org/docs/stable/", None),
+        "matplotlib": ("https://matplotlib.org/stable/", None),
+    }
+    if _intersphinx_enabled()
+    else {}
+)
+intersphinx_timeout = 10
+
+# -- MyST (the markdown pages) -------------------------------------------------
+
+myst_enable_extensions = ["dollarmath", "amsmath", "colon_fence", "deflist"]
+myst_heading_anchors = 3
+
+# -- sphinx-gallery -----------------------------------------------------------
+
+sphinx_gallery_conf = {
+    "examples_dirs": str(DOCS.parent / "examples"),
+    "gallery_dirs": "auto_examples",
+    "filename_pattern": r"/plot_",
+    "within_subsection_order": "FileNameSortKey",
+    "doc_module": ("skhalfnet",),
+    "backreferences_dir": "api/generated/backreferences",
+    "reference_url": {"skhalfnet": None},
+    "remove_config_comments": True,
+    "show_memory": False,
+    "min_reported_time": 1,
+}
+
+# -- HTML -----------------------------------------------------------------------
+
+html_theme = "pydata_sphinx_theme"
+html_title = f"skhalfnet {release}"
+html_static_path = []
+html_theme_options = {
+    "navigation_with_keys": False,
+    "show_toc_level": 2,
+    "header_links_before_dropdown": 6,
+}
+html_context = {"default_mode": "light"}
+
+
+# -- scikit-learn's inherited docstrings ---------------------------------------
+# The estimators inherit methods such as ``score``, ``set_output`` and the
+# ``set_*_request`` family from scikit-learn, and their docstrings refer to
+# labels and glossary terms of scikit-learn's own site. Intersphinx resolves
+# them when it is on; offline, they are shown as plain text. Only references
+# that come from scikit-learn's docstrings are handled here: a broken reference
+# in skhalfnet's own text still fails the build.
+
+
+def _sklearn_docstring_reference(app, env, node, contnode):
+    if "docstring of sklearn." in (node.source or ""):
+        return contnode
+    return None
+
+
+def setup(app):
+    # After intersphinx (priority 500), which resolves these when it has the inventory.
+    app.connect("missing-reference", _sklearn_docstring_reference, priority=900)
