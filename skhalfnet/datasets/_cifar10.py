@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
+import io
 import os
-import pickle
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from sklearn.utils import Bunch
 
-from ._home import _check_xy, _load_pickle, _make_bunch
+from ._home import _check_xy, _load_pickle, _make_bunch, _read_bytes
 
 CIFAR10_URL = "https://www.cs.toronto.edu/~kriz/cifar.html"
 _CIFAR10_SUBDIR = "cifar-10-batches-py"
@@ -76,41 +75,69 @@ def _cifar10_dir(path: Path) -> Path:
     )
 
 
-def _get_key(d: dict[Any, Any], key: str) -> Any:
+_CIFAR10_ADVICE = (
+    'Extract the file again from cifar-10-python.tar.gz (the "CIFAR-10 python version" '
+    f"from {CIFAR10_URL}); if the archive itself is damaged, download it again."
+)
+
+
+def _unpickle_cifar10_file(file: Path) -> dict[Any, Any]:
+    """Read and unpickle one CIFAR-10 file (only builtin types and numpy arrays), a dict."""
+    raw = _read_bytes(file, "Check that the file exists and is readable.")
+    # From memory, not the file: a damaged length field then cannot ask for more
+    # bytes than the file has.
+    content = _load_pickle(
+        io.BytesIO(raw), encoding="bytes", source=str(file), advice=_CIFAR10_ADVICE
+    )
+    if not isinstance(content, dict):
+        raise ValueError(
+            f"{file}: expected a dict, got {type(content).__name__}. {_CIFAR10_ADVICE}"
+        )
+    return content
+
+
+def _get_key(content: dict[Any, Any], key: str, file: Path) -> Any:
     # Files pickled with Python 2 have bytes keys; re-pickled ones may have str.
     for k in (key.encode(), key):
-        if k in d:
-            return d[k]
-    raise KeyError(key)
+        if k in content:
+            return content[k]
+    raise ValueError(f"{file} has no {key!r} entry. {_CIFAR10_ADVICE}")
 
 
 def _read_cifar10_batch(file: Path) -> tuple[np.ndarray, np.ndarray]:
-    try:
-        with open(file, "rb") as f:
-            batch = _load_pickle(f, encoding="bytes")
-        data = _get_key(batch, "data")
-        labels = np.asarray(_get_key(batch, "labels"))
-    except (EOFError, pickle.UnpicklingError, KeyError, TypeError) as exc:
-        raise ValueError(f"{file} is not a CIFAR-10 python batch file: {exc!r}") from exc
-    _check_xy(data, labels, n_features=_CIFAR10_N_FEATURES, n_classes=10, what=str(file))
-    if data.dtype != np.uint8:
-        raise ValueError(f"{file}: expected uint8 pixel data, got {data.dtype}")
-    return data, labels.astype(np.int64, copy=False)
+    batch = _unpickle_cifar10_file(file)
+    data = _get_key(batch, "data", file)
+    if getattr(data, "dtype", None) != np.uint8:
+        dtype = getattr(data, "dtype", type(data).__name__)
+        raise ValueError(f"{file}: expected uint8 pixel data, got {dtype}. {_CIFAR10_ADVICE}")
+    labels = _check_xy(
+        data,
+        _get_key(batch, "labels", file),
+        n_features=_CIFAR10_N_FEATURES,
+        n_classes=10,
+        what=str(file),
+        advice=_CIFAR10_ADVICE,
+    )
+    return data, labels
 
 
 def _read_cifar10_label_names(directory: Path) -> np.ndarray:
     meta_file = directory / _CIFAR10_META_FILE
-    names: Sequence[Any] = _CIFAR10_LABEL_NAMES
-    if meta_file.is_file():
-        with open(meta_file, "rb") as f:
-            meta = _load_pickle(f, encoding="bytes")
-        try:
-            names = _get_key(meta, "label_names")
-        except (KeyError, TypeError) as exc:
-            raise ValueError(f"{meta_file} has no label_names entry") from exc
-        if len(names) != 10:
-            raise ValueError(f"{meta_file}: expected 10 label names, got {len(names)}")
-    return np.asarray([n.decode() if isinstance(n, bytes) else str(n) for n in names])
+    if not meta_file.is_file():
+        return np.asarray(_CIFAR10_LABEL_NAMES)
+    names = _get_key(_unpickle_cifar10_file(meta_file), "label_names", meta_file)
+    if not (
+        isinstance(names, (list, tuple))
+        and len(names) == 10
+        and all(isinstance(n, (bytes, str)) for n in names)
+    ):
+        raise ValueError(f"{meta_file}: expected 10 label names (strings). {_CIFAR10_ADVICE}")
+    try:
+        return np.asarray([n.decode() if isinstance(n, bytes) else n for n in names])
+    except UnicodeDecodeError as exc:
+        raise ValueError(
+            f"{meta_file}: a label name is not valid UTF-8 ({exc}). {_CIFAR10_ADVICE}"
+        ) from exc
 
 
 def load_cifar10(
@@ -181,8 +208,21 @@ def load_cifar10(
     FileNotFoundError
         If a batch file is missing; the message names the missing files and
         says where to get the data.
+    OSError
+        If a file cannot be read (permissions, I/O error); the message names it.
     ValueError
-        If a file does not have the CIFAR-10 batch format.
+        If a file, ``batches.meta`` included, is damaged or does not have the
+        CIFAR-10 format; the message names the file and says how to replace it.
+
+    Notes
+    -----
+    The batch files are pickles, and unpickling an arbitrary file can run
+    arbitrary code. This loader unpickles them with a restricted unpickler that
+    resolves only the globals numpy arrays need (``numpy.ndarray``,
+    ``numpy.dtype``, numpy's ``_reconstruct``, ``scalar`` and ``_frombuffer``,
+    and ``_codecs.encode``); dicts, lists, bytes, strings and numbers need no
+    globals. Any other global (``os.system``, ``builtins.eval``, ...) makes it
+    raise ValueError instead of loading the file.
 
     Examples
     --------

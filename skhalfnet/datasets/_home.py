@@ -45,8 +45,30 @@ class _ArrayUnpickler(pickle.Unpickler):
         return super().find_class(module, name)
 
 
-def _load_pickle(f: IO[bytes], *, encoding: str) -> Any:
-    return _ArrayUnpickler(f, encoding=encoding).load()
+def _load_pickle(f: IO[bytes], *, encoding: str, source: str, advice: str) -> Any:
+    """Unpickle ``f`` with :class:`_ArrayUnpickler`; any failure is a ValueError.
+
+    The exceptions a damaged pickle raises are an open set (the pickle
+    documentation lists AttributeError, EOFError, ImportError and IndexError
+    "but not limited to"; a flipped byte also gives OverflowError,
+    UnicodeDecodeError, MemoryError, ...), so every ``Exception`` is turned
+    into one ValueError that names ``source`` and ends with ``advice``.
+    """
+    try:
+        return _ArrayUnpickler(f, encoding=encoding).load()
+    except Exception as exc:
+        raise ValueError(
+            f"{source} is corrupt or not in the expected format: unpickling it failed "
+            f"({type(exc).__name__}: {exc}). {advice}"
+        ) from exc
+
+
+def _read_bytes(path: Path, advice: str) -> bytes:
+    """The contents of ``path``; an unreadable file is an OSError naming it, with ``advice``."""
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise OSError(f"could not read {path}: {exc.strerror or exc}. {advice}") from exc
 
 
 def get_data_home(data_home: str | os.PathLike[str] | None = None) -> Path:
@@ -64,6 +86,12 @@ def get_data_home(data_home: str | os.PathLike[str] | None = None) -> Path:
     -------
     data_home : pathlib.Path
         The directory; it exists when this function returns.
+
+    Raises
+    ------
+    OSError
+        If the directory does not exist and cannot be created; the message
+        names it.
 
     Examples
     --------
@@ -84,7 +112,13 @@ def get_data_home(data_home: str | os.PathLike[str] | None = None) -> Path:
         path = base / "skhalfnet"
     else:
         path = Path(data_home).expanduser()
-    path.mkdir(parents=True, exist_ok=True)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OSError(
+            f"could not create the data directory {path}: {exc.strerror or exc}. Pass a "
+            f"directory you can write to as data_home, or set {DATA_HOME_ENV}."
+        ) from exc
     return path
 
 
@@ -110,13 +144,34 @@ def _make_bunch(
     )
 
 
-def _check_xy(X: Any, y: Any, *, n_features: int, n_classes: int, what: str) -> None:
-    """Raise ValueError unless (X, y) are a float/uint8 matrix and integer labels."""
+def _check_xy(
+    X: Any, y: Any, *, n_features: int, n_classes: int, what: str, advice: str = ""
+) -> np.ndarray:
+    """Return y as an integer array, or raise ValueError unless (X, y) are data and labels.
+
+    X must be a numeric ``(n, n_features)`` ndarray whose values are finite and
+    in ``[0, 1]`` (floats) or any ``uint8``; y must hold ``n`` integers in
+    ``[0, n_classes)``. The message starts with ``what`` and ends with ``advice``.
+    """
+
+    def fail(problem: str) -> ValueError:
+        return ValueError(f"{what}: {problem}. {advice}".rstrip())
+
     if not (isinstance(X, np.ndarray) and X.ndim == 2 and X.shape[1] == n_features):
         shape = getattr(X, "shape", type(X).__name__)
-        raise ValueError(f"{what}: expected data of shape (n, {n_features}), got {shape}")
-    y = np.asarray(y)
+        raise fail(f"expected data of shape (n, {n_features}), got {shape}")
+    if X.dtype != np.uint8:
+        if not np.issubdtype(X.dtype, np.floating):
+            raise fail(f"expected float or uint8 pixel data, got dtype {X.dtype}")
+        # min and max propagate NaN, and NaN fails both comparisons.
+        if X.size and not (X.min() >= 0 and X.max() <= 1):
+            raise fail("pixel values must be finite and in [0, 1]")
+    try:
+        y = np.asarray(y)
+    except (ValueError, TypeError, OverflowError) as exc:
+        raise fail(f"the labels are not an array of integers ({exc})") from exc
     if y.ndim != 1 or y.shape[0] != X.shape[0]:
-        raise ValueError(f"{what}: expected {X.shape[0]} labels, got shape {y.shape}")
+        raise fail(f"expected {X.shape[0]} labels, got shape {y.shape}")
     if y.size and (not np.issubdtype(y.dtype, np.integer) or y.min() < 0 or y.max() >= n_classes):
-        raise ValueError(f"{what}: labels must be integers in [0, {n_classes - 1}]")
+        raise fail(f"labels must be integers in [0, {n_classes - 1}]")
+    return y.astype(np.int64, copy=False)

