@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.gaussian_process import GaussianProcessClassifier, GaussianProcessRegressor
-from sklearn.gaussian_process.kernels import ConstantKernel, Kernel, WhiteKernel
+from sklearn.gaussian_process.kernels import ConstantKernel, WhiteKernel
 from sklearn.kernel_ridge import KernelRidge
 from sklearn.model_selection import train_test_split
 from sklearn.neighbors import KNeighborsClassifier, NeighborhoodComponentsAnalysis
@@ -26,7 +26,7 @@ from threadpoolctl import threadpool_limits
 
 from skhalfnet import HalfNetClassifier, HalfNetTransformer
 from skhalfnet._layer import ACTIVATIONS, draw_random_weights
-from skhalfnet.kernels import halfnet_kernel
+from skhalfnet.kernels import HalfNetKernel, halfnet_kernel
 
 # Fast settings on 600 digits; n_jobs=1 keeps the timing sane on a busy 2-core machine.
 SETTINGS = {
@@ -91,30 +91,6 @@ def transformers(small_digits):
         )
         fitted[activation] = _fit(estimator, X, y)
     return fitted
-
-
-class PrecomputedKernel(Kernel):
-    """A hyperparameter-free GP kernel that calls ``kernel_function(X, Y)``.
-
-    ``kernel_function`` is e.g. the bound method ``fitted.kernel``; GP
-    estimators clone their kernel, and a bound method is deep-copied with its
-    fitted estimator (an estimator passed directly would be cloned unfitted).
-    """
-
-    def __init__(self, kernel_function):
-        self.kernel_function = kernel_function
-
-    def __call__(self, X, Y=None, eval_gradient=False):
-        K = self.kernel_function(X, Y)
-        if eval_gradient:
-            return K, np.empty((K.shape[0], K.shape[1], 0))
-        return K
-
-    def diag(self, X):
-        return np.diag(self.kernel_function(X)).copy()
-
-    def is_stationary(self):
-        return False
 
 
 # -- (a) the exact kernel -----------------------------------------------------------
@@ -246,7 +222,7 @@ def test_kernel_ridge_with_the_precomputed_kernel(classifier, split):
 
 def test_gaussian_process_regressor_with_the_fitted_kernel(classifier, split):
     X_train, X_test, y_train, y_test = split
-    kernel = PrecomputedKernel(classifier.kernel) + WhiteKernel(1e-2, "fixed")
+    kernel = HalfNetKernel.from_estimator(classifier) + WhiteKernel(1e-2, "fixed")
     gp = GaussianProcessRegressor(kernel=kernel, optimizer=None).fit(X_train, np.eye(10)[y_train])
     assert np.mean(gp.predict(X_test).argmax(axis=1) == y_test) >= 0.9
     # The GP's prior covariance is the estimator's kernel.
@@ -258,7 +234,7 @@ def test_gaussian_process_regressor_with_the_fitted_kernel(classifier, split):
 def test_gaussian_process_classifier_with_the_fitted_kernel(classifier, split):
     # Binary (one Laplace approximation): multi-class GPC fits one per class and is slow.
     X_train, X_test, y_train, y_test = split
-    kernel = ConstantKernel(5.0, "fixed") * PrecomputedKernel(classifier.kernel)
+    kernel = ConstantKernel(5.0, "fixed") * HalfNetKernel.from_estimator(classifier)
     gp = GaussianProcessClassifier(kernel=kernel, optimizer=None)
     gp.fit(X_train[:300], y_train[:300] >= 5)
     assert gp.score(X_test, y_test >= 5) >= 0.85

@@ -4,7 +4,9 @@ A HalfNet layer with ``H`` hidden units maps an input row ``x`` (``d``
 features) to random features ``f(x)`` whose inner products converge, as
 ``H → ∞``, to a fixed kernel ``K(x, x') = lim f(x)·f(x')``. This module
 evaluates those kernels in closed form (or by a quadrature accurate to about
-``1e-10`` for tanh). It uses numpy and scipy only.
+``1e-10`` for tanh), as functions with scikit-learn's pairwise signature, and
+as :class:`HalfNetKernel`, a Gaussian-process kernel built from a fitted
+estimator.
 
 Convention (identical to the layer)
 -----------------------------------
@@ -60,11 +62,13 @@ angle).
 from ._activations import cos_kernel, erf_kernel, relu_kernel, step_kernel
 from ._common import KernelMatrix as KernelMatrix
 from ._common import Matrix as Matrix
+from ._gp import HalfNetKernel
 from ._halfnet import KERNELS, halfnet_kernel
 from ._tanh import tanh_kernel
 
 __all__ = [
     "KERNELS",
+    "HalfNetKernel",
     "cos_kernel",
     "erf_kernel",
     "halfnet_kernel",
