@@ -329,8 +329,9 @@ class BaseHalfNet(BaseEstimator):
             early_stopping=early_stopping,
             seed=int(seeds[3]),
             verbose=self.verbose,
-            # A stream has no end to anneal towards: partial_fit keeps its steps.
-            schedule="constant" if incremental else self.learning_rate,
+            # A stream has no end to anneal towards: partial_fit's steps follow the
+            # number of steps taken, whatever the calls (see _schedule.stream).
+            schedule="stream" if incremental else self.learning_rate,
             autocast_dtype=_layer.autocast_dtype(self.precision, X.dtype, device),
         )
         n_features = X.shape[1]

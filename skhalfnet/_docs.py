@@ -48,8 +48,10 @@ learning_rate : {"cosine", "adaptive", "constant"}, default="cosine"
     cosine. ``"adaptive"`` divides both steps by 5 each time two epochs in a
     row fail to improve the training loss (or the validation score with
     ``early_stopping``) by ``tol``; ``"constant"`` keeps them.
-    ``partial_fit`` always uses constant steps: a stream has no end to
-    anneal towards.
+    ``partial_fit`` ignores this: a stream has no end to anneal towards, so
+    its steps fall with the number of steps taken over all calls, as
+    ``1 / sqrt(1 + steps / 1000)``, and never below a tenth of the first
+    (whatever the chunk sizes, and never because a call failed to improve).
 
 learning_rate_init : float, default=0.03
     Adam step of the head at ``n_hidden=4000``. The head's step is

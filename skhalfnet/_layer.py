@@ -93,8 +93,9 @@ class HalfNetModule(nn.Module):
 
     The constant scales are folded where they cost nothing: ``1/sqrt(k)`` into
     the frozen ``Z``, and ``1/sqrt(H)`` (times φ's constant) into the head's
-    matmul as its ``alpha``. The trained parameters keep the scale of the
-    public attributes, so Adam's steps are those of the unfolded network.
+    small (n_outputs, H) weight before its matmul, so no (batch, H) array is
+    ever rescaled. The trained parameters keep the scale of the public
+    attributes, so Adam's steps are those of the unfolded network.
     Every array is copied into the module: training never writes into the
     arrays of a fitted estimator.
     """
@@ -126,6 +127,16 @@ class HalfNetModule(nn.Module):
         self.activation = state.activation
         self._phi, self._phi_inplace, phi_constant = _activation(state.activation)
         self.output_scale = phi_constant / math.sqrt(n_hidden)
+        self._low_precision = None
+
+    def set_low_precision(self, dtype: torch.dtype | None) -> None:
+        """Keep copies of the frozen Z and bias in ``dtype`` for autocast training.
+
+        Under autocast they would otherwise be cast anew at every step.
+        """
+        self._low_precision = (
+            None if dtype is None else (self.Z_t.to(dtype), self.bias.to(dtype))
+        )
 
     def projection(self, X: torch.Tensor) -> torch.Tensor:
         """``Vᵀ x`` for each row (``x`` itself under the identity covariance)."""
@@ -133,7 +144,10 @@ class HalfNetModule(nn.Module):
 
     def pre_activation(self, X: torch.Tensor) -> torch.Tensor:
         """``Z Vᵀ x / sqrt(k) + b`` for each row."""
-        return torch.addmm(self.bias, self.projection(X), self.Z_t)
+        Z_t, bias = self.Z_t, self.bias
+        if self._low_precision is not None and torch.is_autocast_enabled(X.device.type):
+            Z_t, bias = self._low_precision
+        return torch.addmm(bias, self.projection(X), Z_t)
 
     def features(self, X: torch.Tensor) -> torch.Tensor:
         """The ``n_hidden`` random features ``φ(Z Vᵀ x / sqrt(k) + b) / sqrt(H)``."""
@@ -141,7 +155,7 @@ class HalfNetModule(nn.Module):
 
     def forward(self, X: torch.Tensor) -> torch.Tensor:
         hidden = self._phi_inplace(self.pre_activation(X))
-        return torch.addmm(self.head_bias, hidden, self.head_weight.T, alpha=self.output_scale)
+        return torch.addmm(self.head_bias, hidden, (self.head_weight * self.output_scale).T)
 
     def parameters_finite(self) -> bool:
         """Whether every trained parameter is finite."""

@@ -12,11 +12,25 @@ import math
 WARMUP_FRACTION = 0.05
 #: With ``adaptive`` steps, two epochs in a row without improvement divide the steps by this.
 ADAPTIVE_DIVISOR = 5.0
+#: ``partial_fit``: steps after which the stream's step has fallen to 1/sqrt(2) of the first ...
+STREAM_STEPS = 1000
+#: ... and the floor it never goes below, however long the stream.
+STREAM_FLOOR = 0.1
 
 
 def constant(step: int, total_steps: int, steps_per_epoch: int, adaptive_scale: float) -> float:
-    """The same step throughout (also what ``partial_fit`` uses: a stream has no end)."""
+    """The same step throughout."""
     return 1.0
+
+
+def stream(step: int, total_steps: int, steps_per_epoch: int, adaptive_scale: float) -> float:
+    """``partial_fit``: ``1/sqrt(1 + t / STREAM_STEPS)`` over all steps ``t`` ever taken, floored.
+
+    A stream has no end to anneal towards; the step depends only on how many
+    steps were taken, never on how many calls brought them or on whether a
+    call improved, so a long stream keeps learning at the floor.
+    """
+    return max(STREAM_FLOOR, (1.0 + step / STREAM_STEPS) ** -0.5)
 
 
 def adaptive(step: int, total_steps: int, steps_per_epoch: int, adaptive_scale: float) -> float:
@@ -33,4 +47,4 @@ def cosine(step: int, total_steps: int, steps_per_epoch: int, adaptive_scale: fl
     return 0.5 * (1.0 + math.cos(math.pi * progress))
 
 
-SCHEDULES = {"constant": constant, "adaptive": adaptive, "cosine": cosine}
+SCHEDULES = {"constant": constant, "adaptive": adaptive, "cosine": cosine, "stream": stream}

@@ -73,6 +73,7 @@ class TrainingHistory:
     best_validation_score: float = -math.inf
     no_improvement_count: int = 0
     step_scale: float = 1.0
+    n_steps: int = 0
     optimizer_state: list[dict] | None = None
     converged: bool = False
     non_finite: bool = False
@@ -252,6 +253,7 @@ def train(
     after each epoch; a true return value stops training.
     """
     generator = torch.Generator().manual_seed(config.seed)
+    module.set_low_precision(config.autocast_dtype)
     optimizer = make_optimizer(module, config, history.optimizer_state)
     best_snapshot = _snapshot(module, optimizer) if config.early_stopping else None
     history.converged = history.non_finite = False
@@ -309,6 +311,7 @@ def train(
     if config.early_stopping and best_snapshot is not None and history.validation_scores:
         _restore(module, optimizer, best_snapshot)
     history.optimizer_state = optimizer_state_to_numpy(optimizer)
+    history.n_steps = data.step if config.schedule == "stream" else history.n_steps + data.step
     return history
 
 
@@ -408,6 +411,8 @@ def fit_arrays(
         rows=train_rows,
         steps_per_epoch=steps_per_epoch,
         total_steps=steps_per_epoch * config.max_iter,
+        # The stream schedule counts every step ever taken; the others count this call's.
+        step=history.n_steps if config.schedule == "stream" else 0,
     )
     validation_score = None
     if validation_scorer is not None:
