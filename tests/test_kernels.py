@@ -654,6 +654,4 @@ def test_cos_kernel_is_exact_for_close_rows_of_any_size(scale):
     np.testing.assert_allclose(cos_kernel(X, X[::-1]), expected[:, ::-1], rtol=1e-14)
     np.testing.assert_allclose(cos_kernel(sp.csr_matrix(X), X), expected, rtol=1e-14)
     components = np.array([[1.0, 0.0], [0.0, 2.0]])  # u = (x1, 2 x2) / sqrt(2)
-    np.testing.assert_allclose(
-        cos_kernel(X, X, components=components), expected**4, rtol=1e-14
-    )
+    np.testing.assert_allclose(cos_kernel(X, X, components=components), expected**4, rtol=1e-14)
