@@ -9,15 +9,16 @@ minibatches:
     network as scikit-learn's ``MLPClassifier(hidden_layer_sizes=(H,))`` (but with
     PyTorch's default initialisation and no L2 penalty).
 ``"sign_flip"``, ``"mask"``
-    Seed 003 (training the connectivity of a network with fixed random weights):
-    the hidden weights ``W`` (He normal) are frozen; what is learned is one
-    real-valued score ``s`` per weight, used through a straight-through estimator
-    as the weight's sign (effective weight ``|W| * sign(s)``, ``s`` initialised to
-    ``sign(W)``) or as an on/off switch (effective weight ``W * 1[s > 0]``, ``s``
-    initialised to 1: all connections on). Each score is a single bit at inference.
+    Trained signs and a trained on/off mask: the hidden weights ``W`` (He normal)
+    are frozen at random and what is learned is one real-valued score ``s`` per
+    weight, used through a straight-through estimator as the weight's sign
+    (effective weight ``|W| * sign(s)``, ``s`` initialised to ``sign(W)``) or as
+    an on/off switch (effective weight ``W * 1[s > 0]``, ``s`` initialised to 1:
+    all connections on). Each score is a single bit at inference.
 ``"scaled_random"``
-    Seed 004 (Rosenfeld & Tsotsos 2018): the hidden weights are frozen at random,
-    and only a per-unit scale and bias (``2 H`` parameters) are learned.
+    Random weights with a learned bias and scale (Rosenfeld & Tsotsos 2018): the
+    hidden weights are frozen at random, and only a per-unit scale and bias
+    (``2 H`` parameters) are learned.
 
 The public entry point is :func:`fit_and_score`.
 
@@ -102,7 +103,7 @@ class _FrozenRandom(nn.Module):
 
 
 class SignFlipNet(_FrozenRandom):
-    """Frozen random magnitudes, learned signs: effective weight ``|W| * sign(s)`` (seed 003)."""
+    """Frozen random magnitudes, learned signs: effective weight ``|W| * sign(s)``."""
 
     hidden_lr = 0.1  # scores start at +-1: a large lr lets them cross zero
 
@@ -117,7 +118,7 @@ class SignFlipNet(_FrozenRandom):
 
 
 class MaskNet(_FrozenRandom):
-    """Frozen random weights, learned on/off switches: weight ``W * 1[s > 0]`` (seed 003)."""
+    """Frozen random weights, learned on/off switches: weight ``W * 1[s > 0]``."""
 
     hidden_lr = 0.1  # scores start at 1 (all connections on): a large lr lets them cross zero
 

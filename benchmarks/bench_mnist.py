@@ -1,12 +1,21 @@
-"""HalfNet on MNIST beside a fully trained MLP and the seeds' random-weight baselines.
+"""HalfNet on MNIST beside fully trained MLPs and random-weight baselines.
 
 Prints a markdown table (method, width, rank, trainable parameters, fit
-seconds, test accuracy) and saves it with two plots: accuracy against rank,
-and accuracy against trainable parameters for every method.
+seconds, test accuracy: mean ± sample standard deviation over the seeds) and
+saves it under ``--out`` as ``results.md`` with two plots, accuracy against
+rank and accuracy against trainable parameters for every method. Each fit is
+one line of ``runs.jsonl``, with its seed, package versions, skhalfnet commit
+and machine.
 
     python benchmarks/bench_mnist.py --quick    # the README's main job, < 5 min
     python benchmarks/bench_mnist.py --jobs 2 --threads 1 --out docs/mnist
                                                 # the full run, about 25 min on 2 cores
+    python benchmarks/bench_mnist.py --from-runs docs/mnist/runs.jsonl --out docs/mnist
+                                                # table and plots again, no training
+
+The random-weight baselines (``baselines.py``) keep the hidden weights at
+random and learn their signs, an on/off mask over them, or a bias and scale
+per unit.
 
 The full mode trains on the 60,000 MNIST training images and tests on the
 10,000 test images, with HalfNet at width 4000 over ranks 1 to 128 and at
@@ -19,10 +28,7 @@ the test images.
 from __future__ import annotations
 
 import argparse
-import datetime
 import json
-import os
-import platform
 import sys
 import time
 import warnings
@@ -43,6 +49,7 @@ from skhalfnet import HalfNetClassifier
 from skhalfnet.datasets import load_mnist
 
 sys.path.insert(0, str(Path(__file__).parent))
+from _provenance import describe, provenance
 from baselines import fit_and_score
 
 N_CLASSES = 10
@@ -78,30 +85,33 @@ def mlp_params(d, width):
     return d * width + width + width * N_CLASSES + N_CLASSES
 
 
+# Labels of the random-weight baselines, by the model name in ``baselines.py``.
+BASELINES = {
+    "sign_flip": "trained signs",
+    "mask": "trained on/off mask",
+    "scaled_random": "random weights with learned bias and scale",
+}
+# The same baselines as runs.jsonl files written before they were named by what they are.
+OLD_LABELS = {
+    "seed 003: trained signs": BASELINES["sign_flip"],
+    "seed 003: trained on/off mask": BASELINES["mask"],
+    "seed 004: random weights, learned bias+scale": BASELINES["scaled_random"],
+}
+
+
 def plan(args, d):
-    """The rows to run: (method, width, rank, seeds, callable(data, seed))."""
+    """The rows to run: (method, width, rank, epochs, seeds, callable(data, seed))."""
     width, epochs = args.width, args.epochs
     seeds = list(range(args.seeds))
     one = seeds[:1]
     rows = []
-    for rank in args.ranks:
-        rows.append(
-            (
-                "HalfNet",
-                width,
-                rank,
-                seeds,
-                lambda data, seed, rank=rank: run_halfnet(
-                    data, width=width, rank=rank, epochs=epochs, seed=seed
-                ),
-            )
-        )
-    for other_width, rank in args.budget_configs:
+    for other_width, rank in [(width, rank) for rank in args.ranks] + args.budget_configs:
         rows.append(
             (
                 "HalfNet",
                 other_width,
                 rank,
+                epochs,
                 seeds,
                 lambda data, seed, w=other_width, rank=rank: run_halfnet(
                     data, width=w, rank=rank, epochs=epochs, seed=seed
@@ -113,6 +123,7 @@ def plan(args, d):
             "N(0, I) random features (identity)",
             width,
             d,
+            epochs,
             seeds,
             lambda data, seed: run_halfnet(
                 data,
@@ -126,39 +137,22 @@ def plan(args, d):
         )
     )
     for mlp_width in args.mlp_widths:
-        rows.append(
-            (
-                "MLP, scikit-learn",
-                mlp_width,
-                None,
-                seeds,
-                lambda data, seed, w=mlp_width: run_sklearn(
-                    data, MLPClassifier((w,), max_iter=epochs, random_state=seed), mlp_params(d, w)
-                ),
-            )
+        sklearn_mlp = lambda data, seed, w=mlp_width: run_sklearn(  # noqa: E731
+            data, MLPClassifier((w,), max_iter=epochs, random_state=seed), mlp_params(d, w)
         )
-        rows.append(
-            (
-                "MLP, plain torch",
-                mlp_width,
-                None,
-                seeds,
-                lambda data, seed, w=mlp_width: run_baseline(
-                    data, "torch_mlp", width=w, epochs=epochs, seed=seed
-                ),
-            )
+        torch_mlp = lambda data, seed, w=mlp_width: run_baseline(  # noqa: E731
+            data, "torch_mlp", width=w, epochs=epochs, seed=seed
         )
+        rows.append(("MLP, scikit-learn", mlp_width, None, epochs, seeds, sklearn_mlp))
+        rows.append(("MLP, plain torch", mlp_width, None, epochs, seeds, torch_mlp))
     baseline_epochs = args.baseline_epochs
-    for model, label in [
-        ("sign_flip", "seed 003: trained signs"),
-        ("mask", "seed 003: trained on/off mask"),
-        ("scaled_random", "seed 004: random weights, learned bias+scale"),
-    ]:
+    for model, label in BASELINES.items():
         rows.append(
             (
                 label,
                 width,
                 None,
+                baseline_epochs,
                 one,
                 lambda data, seed, m=model: run_baseline(
                     data, m, width=width, epochs=baseline_epochs, seed=seed
@@ -176,6 +170,7 @@ def plan(args, d):
                 label,
                 n_components,
                 None,
+                epochs,
                 one,
                 lambda data, seed, sampler=sampler: run_sklearn(
                     data,
@@ -190,23 +185,53 @@ def plan(args, d):
     return rows
 
 
-def summarise(results):
+def read_runs(path):
+    """The runs of a ``runs.jsonl`` file as dicts.
+
+    Files written before the runs carried their seed and provenance hold one
+    list ``[method, width, rank, params, seconds, accuracy]`` per line; those
+    come back with ``seed``, ``n_train``, ``epochs`` and ``provenance`` set to
+    None, and their baselines under today's labels.
+    """
+    runs = []
+    for line in Path(path).read_text().splitlines():
+        run = json.loads(line)
+        if isinstance(run, list):
+            method, width, rank, params, seconds, accuracy = run
+            run = {
+                "method": OLD_LABELS.get(method, method),
+                "width": width,
+                "rank": rank,
+                "seed": None,
+                "n_train": None,
+                "epochs": None,
+                "trainable_params": params,
+                "fit_seconds": seconds,
+                "test_accuracy": accuracy,
+                "provenance": None,
+            }
+        runs.append(run)
+    return runs
+
+
+def summarise(runs):
+    """One row per (method, width, rank): mean accuracy, its sample std (ddof=1), mean seconds."""
     groups = defaultdict(list)
-    for method, width, rank, params, seconds, accuracy in results:
-        groups[(method, width, rank)].append((params, seconds, accuracy))
+    for run in runs:
+        groups[(run["method"], run["width"], run["rank"])].append(run)
     table = []
-    for (method, width, rank), runs in groups.items():
-        runs = np.array(runs, dtype=float)
+    for (method, width, rank), group in groups.items():
+        accuracy = np.array([run["test_accuracy"] for run in group])
         table.append(
             {
                 "method": method,
                 "width": width,
                 "rank": rank,
-                "params": int(runs[0, 0]),
-                "seconds": runs[:, 1].mean(),
-                "accuracy": runs[:, 2].mean(),
-                "std": runs[:, 2].std(),
-                "n": len(runs),
+                "params": int(group[0]["trainable_params"]),
+                "seconds": float(np.mean([run["fit_seconds"] for run in group])),
+                "accuracy": float(accuracy.mean()),
+                "std": float(accuracy.std(ddof=1)) if len(group) > 1 else float("nan"),
+                "n": len(group),
             }
         )
     return table
@@ -229,72 +254,190 @@ def markdown(table):
     return "\n".join(lines)
 
 
-def plot(table, out, width):
+def setting(runs, args):
+    """Training images and epochs, from the runs where they recorded them, else from ``args``."""
+    n_train = sorted({run["n_train"] for run in runs} - {None}) or [args.n_train or 60000]
+    epochs = sorted({run["epochs"] for run in runs} - {None}) or [
+        args.epochs,
+        args.baseline_epochs,
+    ]
+    return (
+        f"MNIST, {'/'.join(f'{n:,}' for n in n_train)} training images, "
+        f"{max(epochs)} epochs ({min(epochs)} for the random-weight baselines)"
+    )
+
+
+def header(runs, source, args):
+    """What the table was measured on: data, epochs, versions and machine, from the runs."""
+    records = [run["provenance"] for run in runs if run.get("provenance")]
+    lines = [
+        f"{setting(runs, args)}; test accuracy on the 10,000 test images.",
+        f"Runs: `{source}`, one fit per line; ± is the sample standard deviation (ddof=1) "
+        "over the seeds.",
+    ]
+    if not records:
+        lines.append(
+            "These runs were recorded before each run stored its seed, package versions and "
+            "machine (for docs/mnist/runs.jsonl, docs/mnist.md says where they ran)."
+        )
+    else:
+        lines.append(f"First run: {describe(records[0])}.")
+        if len(records) < len(runs) or len({r["git_commit"] for r in records}) > 1:
+            lines.append("The runs do not all share one commit: see the runs file.")
+    return "\n".join(f"{line}  " for line in lines) + "\n"
+
+
+def _colours(n):
+    """``n`` clearly distinct colours: tab10 with black in brown's place, then Dark2."""
+    import matplotlib
+
+    tab10 = list(matplotlib.colormaps["tab10"].colors)
+    dark2 = matplotlib.colormaps["Dark2"].colors
+    return [*tab10[:5], "black", *tab10[6:], tab10[5], *dark2][:n]
+
+
+def _marker(label):
+    if label.startswith("HalfNet"):
+        return "o"
+    if label.startswith("MLP"):
+        return "s"
+    if label.startswith("N(0, I)"):
+        return "X"
+    if "Sampler" in label or "Nystroem" in label:
+        return "D"
+    return "^"
+
+
+def axis_floor(accuracies):
+    """Bottom of the accuracy axis: just below the lowest accuracy from 0.9 up."""
+    usable = [a for a in accuracies if a >= 0.9] or list(accuracies)
+    return np.floor((min(usable) - 0.004) / 0.005) * 0.005
+
+
+def plot_rank(table, out, width, title):
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     halfnet = [r for r in table if r["method"] == "HalfNet" and r["width"] == width]
-    fig, ax = plt.subplots(figsize=(6, 4))
+    fig, ax = plt.subplots(figsize=(6.5, 4.2))
     ax.errorbar(
         [r["rank"] for r in halfnet],
         [r["accuracy"] for r in halfnet],
-        yerr=[r["std"] for r in halfnet],
+        yerr=np.nan_to_num([r["std"] for r in halfnet]),
         marker="o",
-        label="HalfNet",
+        capsize=3,
+        label=f"HalfNet, width {width}",
     )
     for r in table:
         if r["method"].startswith("N(0, I)"):
-            ax.axhline(r["accuracy"], color="gray", ls="--", label=r["method"])
+            ax.axhline(r["accuracy"], color="gray", ls="--", label=f"{r['method']}, width {width}")
     ax.set_xscale("log", base=2)
     ax.set_xlabel("rank k of Σ = V Vᵀ")
     ax.set_ylabel("test accuracy")
-    ax.set_title(f"MNIST, HalfNet width {halfnet[0]['width']}" if halfnet else "MNIST")
-    ax.legend()
+    ax.set_title(f"{title}\ntest accuracy against rank, HalfNet width {width}", fontsize=10)
+    ax.grid(alpha=0.3)
+    ax.legend(loc="lower right")
     fig.tight_layout()
     fig.savefig(out / "accuracy_vs_rank.png", dpi=120)
+    plt.close(fig)
 
-    fig, ax = plt.subplots(figsize=(7, 4.5))
-    ax.set_prop_cycle(color=plt.get_cmap("tab20").colors)
+
+def plot_params(table, out, title):
+    """Accuracy against trainable parameters; points below the axis are marked and labelled."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
     by_method = defaultdict(list)
     for r in table:
         label = f"HalfNet, width {r['width']}" if r["method"] == "HalfNet" else r["method"]
         by_method[label].append(r)
-    for label, rows in by_method.items():
+    floor = axis_floor([r["accuracy"] for r in table])
+    top = max(r["accuracy"] for r in table) + 0.004
+    fig, ax = plt.subplots(figsize=(10, 5.2))
+    for (label, rows), colour in zip(by_method.items(), _colours(len(by_method)), strict=True):
         rows = sorted(rows, key=lambda r: r["params"])
+        x = [r["params"] for r in rows]
         ax.errorbar(
-            [r["params"] for r in rows],
+            x,
             [r["accuracy"] for r in rows],
-            yerr=[r["std"] for r in rows],
-            marker="o" if label.startswith("HalfNet") else ".",
+            yerr=np.nan_to_num([r["std"] for r in rows]),
+            marker=_marker(label),
+            color=colour,
+            ls="-" if len(rows) > 1 else "none",
+            capsize=2,
+            markersize=7 if len(rows) == 1 else 6,
+            zorder=3 if len(rows) == 1 else 2,
             label=label,
         )
+        if label.startswith("HalfNet"):
+            for r in rows:
+                if r["accuracy"] >= floor:
+                    ax.annotate(
+                        f"k={r['rank']}",
+                        (r["params"], r["accuracy"]),
+                        xytext=(3, -9),
+                        textcoords="offset points",
+                        fontsize=6,
+                        color=colour,
+                    )
+        below = [r for r in rows if r["accuracy"] < floor]
+        if below:
+            ax.plot(
+                [r["params"] for r in below],
+                [floor] * len(below),
+                "v",
+                color=colour,
+                markersize=9,
+                clip_on=False,
+            )
+            text = "below the axis:\n" + "\n".join(
+                f"k={r['rank']}: {r['accuracy']:.3f}" if r["rank"] else f"{r['accuracy']:.3f}"
+                for r in below
+            )
+            ax.annotate(
+                text,
+                (below[-1]["params"], floor),
+                xytext=(-70, 25),
+                textcoords="offset points",
+                fontsize=7,
+                color=colour,
+                arrowprops={"arrowstyle": "->", "color": colour},
+            )
     ax.set_xscale("log")
-    ax.set_xlabel("trainable parameters")
+    ax.set_xlabel("trainable parameters (log scale)")
     ax.set_ylabel("test accuracy")
-    ax.set_ylim(bottom=max(0.9, min(r["accuracy"] for r in table) - 0.01))
-    ax.legend(fontsize=7)
+    ax.set_ylim(floor, top)
+    ax.grid(alpha=0.3)
+    ax.set_title(f"{title}\ntest accuracy against trainable parameters", fontsize=10)
+    ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))
     fig.tight_layout()
     fig.savefig(out / "accuracy_vs_params.png", dpi=120)
-
-
-def machine():
-    return (
-        f"{platform.platform()}, {os.cpu_count()} cores, torch {torch.__version__} "
-        f"with {torch.get_num_threads()} threads, "
-        f"{datetime.date.today().isoformat()}"
-    )
+    plt.close(fig)
 
 
 def run_one(index, row, seed, data, threads):
     """Fit one planned row with one seed (in a worker process when ``--jobs`` > 1)."""
-    method, width, rank, _, run = row
+    method, width, rank, epochs, _, run = row
     torch.set_num_threads(threads)
     with threadpool_limits(threads), warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         params, seconds, accuracy = run(data, seed)
-    return index, (method, width, rank, int(params), seconds, float(accuracy)), seed
+    return index, {
+        "method": method,
+        "width": width,
+        "rank": rank,
+        "seed": seed,
+        "n_train": len(data[1]),
+        "epochs": epochs,
+        "trainable_params": int(params),
+        "fit_seconds": round(seconds, 2),
+        "test_accuracy": float(accuracy),
+        "provenance": {**provenance(), "torch_threads": threads},
+    }
 
 
 def train_all(args, runs_file):
@@ -302,7 +445,8 @@ def train_all(args, runs_file):
     bunch = load_mnist()
     n = args.n_train or len(bunch.target_train)
     data = (bunch.data_train[:n], bunch.target_train[:n], bunch.data_test, bunch.target_test)
-    print(f"# MNIST: {n} training, {len(bunch.target_test)} test images; {machine()}", flush=True)
+    print(f"# MNIST: {n} training, {len(bunch.target_test)} test images", flush=True)
+    print(f"# {describe({**provenance(), 'torch_threads': args.threads})}", flush=True)
     runs_file.write_text("")
     results = []
     rows = [
@@ -311,23 +455,23 @@ def train_all(args, runs_file):
         if args.only in (None, "") or args.only in row[0]
     ]
     # Every row's first seed before any row's second, so a cut-short run covers every method.
-    jobs = [(row, row[3][i]) for i in range(args.seeds) for row in rows if i < len(row[3])]
+    jobs = [(row, row[4][i]) for i in range(args.seeds) for row in rows if i < len(row[4])]
     runs = Parallel(n_jobs=args.jobs, return_as="generator_unordered")(
         delayed(run_one)(index, row, seed, data, args.threads)
         for index, (row, seed) in enumerate(jobs)
     )
-    for index, row, seed in runs:
-        method, width, rank, params, seconds, accuracy = row
-        results.append((index, row))
+    for index, run in runs:
+        results.append((index, run))
         with runs_file.open("a") as f:
-            f.write(json.dumps(row) + "\n")
+            f.write(json.dumps(run) + "\n")
         print(
-            f"{method:45s} width={width:<5} rank={rank!s:<5} params={params:<8} "
-            f"seed={seed} {seconds:7.1f} s  accuracy={accuracy:.4f}",
+            f"{run['method']:45s} width={run['width']:<5} rank={run['rank']!s:<5} "
+            f"params={run['trainable_params']:<8} seed={run['seed']} "
+            f"{run['fit_seconds']:7.1f} s  accuracy={run['test_accuracy']:.4f}",
             flush=True,
         )
     # The table keeps the planned order whatever order the fits finished in.
-    return [row for _, row in sorted(results)], n
+    return [run for _, run in sorted(results, key=lambda item: item[0])]
 
 
 def main(argv=None):
@@ -349,9 +493,11 @@ def main(argv=None):
         help="fits run side by side in this many processes, each with --threads threads",
     )
     parser.add_argument(
-        "--report-only",
-        action="store_true",
-        help="rebuild the table and plots from the saved runs, train nothing",
+        "--from-runs",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="train nothing: rebuild the table and plots under --out from the runs in FILE",
     )
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
@@ -371,21 +517,19 @@ def main(argv=None):
         args.seeds = args.seeds or 3
     args.out.mkdir(parents=True, exist_ok=True)
 
-    runs_file = args.out / "runs.jsonl"
-    if args.report_only:
-        results = [tuple(json.loads(line)) for line in runs_file.read_text().splitlines()]
-        n = args.n_train or 60000
+    if args.from_runs is not None:
+        source = args.from_runs
+        runs = read_runs(source)
     else:
-        results, n = train_all(args, runs_file)
-    table = summarise(results)
+        source = args.out / "runs.jsonl"
+        runs = train_all(args, source)
+    table = summarise(runs)
     text = markdown(table)
     print("\n" + text)
-    header = (
-        f"MNIST, {n} training images, {args.epochs} epochs "
-        f"({args.baseline_epochs} for the seed 003/004 baselines); {machine()}\n\n"
-    )
-    (args.out / "results.md").write_text(header + text + "\n")
-    plot(table, args.out, args.width)
+    (args.out / "results.md").write_text(header(runs, source.as_posix(), args) + "\n" + text + "\n")
+    title = setting(runs, args)
+    plot_rank(table, args.out, args.width, title)
+    plot_params(table, args.out, title)
     print(f"\nSaved {args.out / 'results.md'} and the plots beside it.")
 
 
