@@ -454,8 +454,8 @@ class BaseHalfNet(BaseEstimator):
         ``kernel(X, Y)[i, j]`` is the limit of ``transform`` features' inner
         products as ``n_hidden`` grows (see :mod:`skhalfnet.kernels`), so it
         can be passed as ``SVC(kernel=fitted.kernel)``, or precomputed for
-        :class:`~sklearn.kernel_ridge.KernelRidge`; Gaussian processes need it
-        wrapped in a ``Kernel`` object (``docs/kernels.md`` shows one).
+        :class:`~sklearn.kernel_ridge.KernelRidge`; for Gaussian processes use
+        :class:`skhalfnet.kernels.HalfNetKernel` (``HalfNetKernel.from_estimator(self)``).
 
         Parameters
         ----------
