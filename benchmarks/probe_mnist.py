@@ -1,7 +1,7 @@
 """Probe training variants that HalfNetClassifier has no parameter for, on MNIST's validation split.
 
 The tuning runs of ``tune_mnist.py`` cover the estimator's own parameters.
-This script records what else was tried on the way to the 0.985 target, by
+This script records what else was tried to raise the validation accuracy, by
 wrapping private functions of ``skhalfnet._training`` and methods of its layer for
 the duration of one fit (a probe, not an API):
 

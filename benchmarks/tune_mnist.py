@@ -8,10 +8,12 @@ spaces and passed to :class:`~skhalfnet.HalfNetClassifier`::
     python benchmarks/tune_mnist.py --threads 1 --out tune.jsonl \\
         "n_hidden=4000 rank=64" "n_hidden=8000 rank=64 alpha=1e-5"
 
-One JSON line per fit is appended to ``--out`` (configuration, trainable
-parameters, fit seconds, validation accuracy, final training loss, epochs run),
-and a table of all lines in the file is printed at the end. The choices this
-record supports are written up in ``docs/mnist.md``.
+One JSON line per fit is appended to ``--out`` (configuration, seed, trainable
+parameters, fit seconds, validation accuracy, final training loss, epochs run,
+and the package versions, skhalfnet commit and machine), and a table of all
+lines in the file is printed at the end (± is the sample standard deviation
+over seeds). The choices this record supports are written up in
+``docs/mnist.md``.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from _provenance import provenance
 from threadpoolctl import threadpool_limits
 
 from skhalfnet import HalfNetClassifier
@@ -68,6 +71,7 @@ def fit_one(data, config: dict, seed: int, while_fitting=nullcontext) -> dict:
         "epochs": int(model.n_iter_),
         "final_loss": float(model.loss_curve_[-1]),
         "valid_accuracy": float(model.score(X_valid, y_valid)),
+        "provenance": provenance(),
     }
 
 
@@ -81,7 +85,7 @@ def table(lines: list[dict]) -> str:
     ]
     for key, runs in groups.items():
         accuracy = np.array([run["valid_accuracy"] for run in runs])
-        spread = f" ± {accuracy.std():.4f} (n={len(runs)})" if len(runs) > 1 else ""
+        spread = f" ± {accuracy.std(ddof=1):.4f} (n={len(runs)})" if len(runs) > 1 else ""
         config = " ".join(f"{k}={v}" for k, v in json.loads(key).items())
         rows.append(
             f"| {config} | {runs[0]['trainable_params']:,} | {runs[0]['epochs']} "
