@@ -10,7 +10,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
-from bench_speed import DEFAULT_ROW, REFERENCE_MLP, SEED
+from bench_speed import DEFAULT_ROW, DEVICE, REFERENCE_MLP, SEED
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
 
@@ -290,9 +290,9 @@ def sections(settings) -> list[tuple[str, str, str, object]]:
         (
             "default_fit",
             "The default fit",
-            "`HalfNetClassifier(random_state=0).fit` with every other parameter at its "
-            "default; the last column reads the test accuracy of each epoch's weights "
-            "through the estimator's callbacks, where it has them.",
+            f'`HalfNetClassifier(random_state={SEED}, device="{DEVICE}").fit` with every '
+            "other parameter at its default; the last column reads the test accuracy of "
+            "each epoch's weights through the estimator's callbacks, where it has them.",
             lambda records: default_fit_table(records, targets),
         ),
         ("peak", "Matmul peaks", "Best of several `torch.mm` calls.", peak_table),

@@ -64,6 +64,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 # -- configuration -----------------------------------------------------------------------
 
 SEED = 0
+#: HalfNet's device in every row: the peers run on the CPU ("auto" would take a GPU).
+DEVICE = "cpu"
 #: HalfNet rows of the accuracy part: name -> HalfNetClassifier parameters. The
 #: "defaults" row is also fitted once with nothing changed (the default fit).
 HALFNET_ROWS = {
@@ -169,7 +171,7 @@ def halfnet(params, **overrides):
     """A HalfNetClassifier with ``params`` (``precision`` dropped where it does not exist)."""
     from skhalfnet import HalfNetClassifier
 
-    params = {"random_state": SEED, **params, **overrides}
+    params = {"random_state": SEED, "device": DEVICE, **params, **overrides}
     if PRECISION_PARAMETER not in HalfNetClassifier().get_params():
         if params.pop(PRECISION_PARAMETER, PRECISIONS["float32"]) != PRECISIONS["float32"]:
             raise ValueError(f"HalfNetClassifier has no {PRECISION_PARAMETER!r} parameter")
@@ -370,7 +372,7 @@ def memory(data, spec, settings):
     operation, path = spec["operation"], spec.get("model_path")
     if operation.startswith("fit"):
         if operation == "fit_transformer":
-            model = HalfNetTransformer(random_state=SEED, max_iter=spec["max_iter"])
+            model = HalfNetTransformer(random_state=SEED, device=DEVICE, max_iter=spec["max_iter"])
         else:
             model = halfnet({}, max_iter=spec["max_iter"], **spec.get("params", {}))
         _, peak, before = peak_rss_above(lambda: model.fit(X, y))
