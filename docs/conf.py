@@ -53,8 +53,6 @@ exclude_patterns = [
     "conftest.py",
     "Thumbs.db",
     ".DS_Store",
-    # Tables written by the benchmark scripts next to their data, shown in their pages.
-    "**/results.md",
 ]
 
 # -- autodoc / autosummary / numpydoc ----------------------------------------
@@ -114,7 +112,8 @@ sphinx_gallery_conf = {
 
 html_theme = "pydata_sphinx_theme"
 html_title = f"skhalfnet {release}"
-html_static_path = []
+html_static_path = ["_static"]
+html_css_files = ["custom.css"]
 html_theme_options = {
     "navigation_with_keys": False,
     "show_toc_level": 2,
@@ -156,7 +155,18 @@ class _OptionalGlobFilter(logging.Filter):
         )
 
 
+# The ``results.md`` tables that the benchmark scripts write beside their data
+# (``mnist/results.md``, ...) are linked from the benchmark pages, not listed in the
+# navigation: they are marked as orphan documents.
+
+
+def _orphan_benchmark_tables(app, docname, source):
+    if docname.rsplit("/", 1)[-1] == "results" and "/" in docname:
+        source[0] = "---\norphan: true\n---\n" + source[0]
+
+
 def setup(app):
+    app.connect("source-read", _orphan_benchmark_tables)
     # After intersphinx (priority 500), which resolves these when it has the inventory.
     app.connect("missing-reference", _sklearn_docstring_reference, priority=900)
     logging.getLogger("sphinx.sphinx.directives.other").addFilter(_OptionalGlobFilter())

@@ -52,14 +52,15 @@ print(runs["method"].value_counts().to_string())
 keys = ["method", "width", "rank", "params"]
 summary = (
     runs.fillna({"rank": 0})
+    .astype({"rank": int})
     .groupby(keys)["accuracy"]
     .agg(mean="mean", std=lambda a: a.std(ddof=1), seeds="count")
     .reset_index()
 )
 halfnet = summary[summary["method"] == "HalfNet"].sort_values("params")
 mlp = summary[summary["method"] == "MLP, scikit-learn"].sort_values("params")
-print(halfnet[["width", "rank", "params", "mean", "std", "seeds"]].to_string(index=False))
-print(mlp[["width", "params", "mean", "std", "seeds"]].to_string(index=False))
+print(halfnet[["width", "rank", "params", "mean", "std", "seeds"]].round(4).to_string(index=False))
+print(mlp[["width", "params", "mean", "std", "seeds"]].round(4).to_string(index=False))
 
 # %%
 # The frontier
@@ -70,7 +71,6 @@ print(mlp[["width", "params", "mean", "std", "seeds"]].to_string(index=False))
 import matplotlib.pyplot as plt
 from matplotlib.ticker import FuncFormatter
 
-halfnet = halfnet.astype({"rank": int})
 floor = 0.94
 fig, ax = plt.subplots(figsize=(8, 5.4))
 for width, marker in zip(sorted(halfnet["width"].unique()), "sDo^v", strict=False):
