@@ -21,28 +21,29 @@ one HalfNetClassifier is fitted and compared with:
   ``HalfNetTransformer(output="projection")`` returns; the transformer with the
   same parameters learns the same V) + 5-NN, and 5-NN on the raw inputs.
 
-Writes ``kernels.md`` (markdown table and machine), ``kernels.csv`` and
+Writes ``kernels.md`` (markdown table and machine; accuracy as mean ± sample
+standard deviation over the splits), ``kernels.jsonl`` (one line per method and
+split, with its seed, package versions, skhalfnet commit and machine) and
 ``kernels.png`` under ``--out``. Usage::
 
-    python benchmarks/bench_kernels.py --threads 1 --out benchmarks/results
+    python benchmarks/bench_kernels.py --threads 1 --out docs/kernel_bench
+    python benchmarks/bench_kernels.py --threads 1 --repeats 1 --no-mnist  # quick: digits once
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
-import datetime
 import functools
+import json
 import os
-import platform
 import sys
 import time
 import warnings
 from pathlib import Path
 
 import numpy as np
-import sklearn
 import torch
+from _provenance import describe, provenance
 from sklearn.datasets import load_digits
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.kernel_approximation import Nystroem, RBFSampler
@@ -57,12 +58,10 @@ from threadpoolctl import threadpool_limits
 from skhalfnet import HalfNetClassifier
 from skhalfnet.kernels import halfnet_kernel
 
-COLUMNS = ("dataset", "method", "n_features/rank", "fit s", "predict s", "test accuracy")
-
 
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--out", default="benchmarks/results", help="output directory")
+    parser.add_argument("--out", default="benchmarks/results/kernels", help="output directory")
     parser.add_argument("--mnist-train", type=int, default=5000, help="MNIST training rows")
     parser.add_argument("--mnist-test", type=int, default=2000, help="MNIST test rows")
     parser.add_argument("--no-mnist", action="store_true", help="digits only")
@@ -130,6 +129,16 @@ def timed(function, *args, **kwargs):
     return result, time.perf_counter() - start
 
 
+def rbf_svc_search(X_train, cv: int = 3) -> GridSearchCV:
+    """An RBF ``SVC`` (C = 1) whose gamma a ``cv``-fold search picks among 1/4 to 4 x "scale".
+
+    "scale" is scikit-learn's ``gamma="scale"``, ``1 / (n_features * X_train.var())``.
+    """
+    gamma_scale = 1.0 / (X_train.shape[1] * X_train.var())
+    grid = [float(gamma_scale * factor) for factor in (0.25, 0.5, 1.0, 2.0, 4.0)]
+    return GridSearchCV(SVC(kernel="rbf"), {"gamma": grid}, cv=cv)
+
+
 def run_dataset(name: str, split: tuple, args, seed: int) -> list[dict]:
     """One row per method: fit and predict seconds and test accuracy on one split."""
     X_train, X_test, y_train, y_test = split
@@ -146,6 +155,7 @@ def run_dataset(name: str, split: tuple, args, seed: int) -> list[dict]:
                 "fit s": fit_s,
                 "predict s": predict_s,
                 "test accuracy": accuracy,
+                "provenance": provenance(),
             }
         )
         print(f"  {method:<50} {size:>14} fit {fit_s:8.2f} s  acc {accuracy:.4f}", flush=True)
@@ -185,12 +195,9 @@ def run_dataset(name: str, split: tuple, args, seed: int) -> list[dict]:
         method = f"HalfNet {activation} projection + 5-NN"
         add(method, f"k={k}", halfnet_s + fit_s, *score(knn, X_test @ projection))
 
-    gamma_scale = 1.0 / (d * X_train.var())
-    factors = np.array([0.25, 0.5, 1.0, 2.0, 4.0])
-    search = GridSearchCV(SVC(kernel="rbf"), {"gamma": list(gamma_scale * factors)}, cv=3)
-    search, search_s = timed(search.fit, X_train, y_train)
+    search, search_s = timed(rbf_svc_search(X_train).fit, X_train, y_train)
     gamma = search.best_params_["gamma"]
-    print(f"  (RBF search chose gamma = {gamma / gamma_scale:g} x scale)")
+    print(f"  (RBF search chose gamma = {gamma * d * X_train.var():g} x scale)")
     add("SVC, RBF, gamma by 3-fold CV", f"d={d}", search_s, *score(search, X_test))
 
     for sampler in (
@@ -231,7 +238,7 @@ def aggregate(runs: list[dict]) -> list[dict]:
                 "fit s": float(np.median([row["fit s"] for row in rows])),
                 "predict s": float(np.median([row["predict s"] for row in rows])),
                 "test accuracy": float(accuracy.mean()),
-                "accuracy std": float(accuracy.std()),
+                "accuracy std": float(accuracy.std(ddof=1)) if len(rows) > 1 else float("nan"),
                 "runs": len(rows),
             }
         )
@@ -239,24 +246,10 @@ def aggregate(runs: list[dict]) -> list[dict]:
 
 
 def machine() -> dict[str, str]:
-    cpu = platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo") as cpuinfo:
-            models = [line.split(":", 1)[1].strip() for line in cpuinfo if "model name" in line]
-        cpu = models[0] if models else cpu
-    except OSError:
-        pass
+    """Versions, commit and machine (from ``_provenance``), with the load average now."""
     return {
-        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-        "platform": platform.platform(),
-        "cpu": cpu,
-        "cpu count": str(os.cpu_count()),
-        "torch threads": str(torch.get_num_threads()),
+        "recorded": describe(provenance()),
         "load average (1 min) at start": f"{os.getloadavg()[0]:.2f}",
-        "versions": (
-            f"python {platform.python_version()}, numpy {np.__version__}, "
-            f"scikit-learn {sklearn.__version__}, torch {torch.__version__}"
-        ),
     }
 
 
@@ -278,7 +271,8 @@ def markdown_table(rows: list[dict]) -> str:
             row["n_features/rank"],
             f"{row['fit s']:.2f}",
             f"{row['predict s']:.2f}",
-            f"{row['test accuracy']:.4f} ± {row['accuracy std']:.4f}",
+            f"{row['test accuracy']:.4f}"
+            + (f" ± {row['accuracy std']:.4f}" if row["runs"] > 1 else ""),
         ]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
@@ -306,7 +300,7 @@ def bar_plot(rows: list[dict], path: Path) -> None:
             position,
             column("test accuracy"),
             height,
-            xerr=column("accuracy std"),
+            xerr=np.nan_to_num(column("accuracy std")),
             label=dataset,
         )
         axes[1].barh(position, column("fit s"), height, label=dataset)
@@ -373,12 +367,10 @@ def main(argv=None) -> None:
         f"- total time: {total:.0f} s\n\n{table}\n",
         encoding="utf-8",
     )
-    with open(out / "kernels.csv", "w", encoding="utf-8", newline="") as file:
-        writer = csv.DictWriter(file, fieldnames=["seed", *COLUMNS])
-        writer.writeheader()
-        writer.writerows(runs)
+    with open(out / "kernels.jsonl", "w", encoding="utf-8") as file:
+        file.writelines(json.dumps(run) + "\n" for run in runs)
     bar_plot(rows, out / "kernels.png")
-    print(f"wrote {out / 'kernels.md'}, {out / 'kernels.csv'}, {out / 'kernels.png'}")
+    print(f"wrote {out / 'kernels.md'}, {out / 'kernels.jsonl'}, {out / 'kernels.png'}")
 
 
 if __name__ == "__main__":
