@@ -2,11 +2,15 @@
 
 import numpy as np
 import pytest
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 
-from skhalfnet import HalfNetClassifier, _callbacks
+from skhalfnet import HalfNetClassifier, HalfNetRegressor, HalfNetTransformer, _callbacks
 from skhalfnet._callbacks import CallbackSupportMixin, fit_callbacks
 
 callback = pytest.importorskip("sklearn.callback")
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
 
 class Recorder:
@@ -151,3 +155,71 @@ def test_no_op_without_sklearn_callback(data, monkeypatch):
     n_run, _ = _train(estimator, X, y, 2)
     assert n_run == 2
     assert recorder.record == []
+
+
+# -- through fit and partial_fit --------------------------------------------------------
+
+ESTIMATORS = [HalfNetClassifier, HalfNetRegressor, HalfNetTransformer]
+FAST = {"n_hidden": 100, "rank": 4, "random_state": 0}
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_every_estimator_takes_callbacks(Estimator, data):
+    X, y, _, _ = data
+    recorder = Recorder()
+    estimator = Estimator(**FAST, max_iter=3, learning_rate="constant", tol=0)
+    assert estimator.set_callbacks(recorder) is estimator
+    estimator.fit(X, y)
+    epochs = [r for r in recorder.record if r[:2] == ("end", "epoch")]
+    assert len(epochs) == estimator.n_iter_ == 3
+    assert recorder.record[-1] == ("teardown", "fit", 0)
+
+
+def test_progress_bar_shows_fit_and_partial_fit(data, capsys):
+    pytest.importorskip("rich")
+    X, y, _, _ = data
+    estimator = HalfNetClassifier(**FAST, max_iter=3).set_callbacks(callback.ProgressBar())
+    estimator.fit(X, y)
+    assert "HalfNetClassifier - fit" in capsys.readouterr().out
+    estimator.partial_fit(X, y)
+    out = capsys.readouterr().out
+    assert "HalfNetClassifier - partial_fit" in out
+    assert "100%" in out
+
+
+def test_progress_bar_in_a_pipeline_shows_the_epochs(data, capsys):
+    pytest.importorskip("rich")
+    X, y, _, _ = data
+    pipeline = make_pipeline(StandardScaler(), HalfNetClassifier(**FAST, max_iter=3))
+    pipeline.set_callbacks(callback.ProgressBar()).fit(X, y)
+    out = capsys.readouterr().out
+    assert "Pipeline - fit" in out
+    assert "HalfNetClassifier - fit" in out
+
+
+def test_scoring_monitor_scores_each_epoch_of_fit(data):
+    pytest.importorskip("pandas")
+    X, y, X_val, y_val = data
+    monitor = callback.ScoringMonitor(
+        scoring={"validation": lambda model, X_, y_: model.score(X_val, y_val)}
+    )
+    # Constant steps: the first k epochs of a longer fit are a fit of k epochs.
+    params = {**FAST, "learning_rate": "constant", "tol": 0}
+    HalfNetClassifier(**params, max_iter=4).set_callbacks(monitor).fit(X, y)
+    log = monitor.get_logs().data_as_pandas
+    scores = log.loc[log["task_name"] == "epoch", "validation"]
+    expected = [
+        HalfNetClassifier(**params, max_iter=k).fit(X, y).score(X_val, y_val) for k in range(1, 5)
+    ]
+    assert list(scores) == expected
+    assert len(set(expected)) > 1
+
+
+def test_stop_request_ends_fit_early(data):
+    X, y, X_val, _ = data
+    recorder = Recorder(stop_at_epoch=1)
+    params = {**FAST, "learning_rate": "constant", "tol": 0}
+    stopped = HalfNetClassifier(**params, max_iter=10).set_callbacks(recorder).fit(X, y)
+    assert stopped.n_iter_ == 2
+    two_epochs = HalfNetClassifier(**params, max_iter=2).fit(X, y)
+    np.testing.assert_array_equal(stopped.predict_proba(X_val), two_epochs.predict_proba(X_val))
