@@ -91,7 +91,7 @@ def training_bytes(n_hidden, rank, n_features, n_outputs, batch_size, itemsize) 
 DOCS_URL = "https://skhalfnet.readthedocs.io/en/latest/"
 
 
-class BaseHalfNet(BaseEstimator):
+class BaseHalfNet(_callbacks.CallbackSupportMixin, BaseEstimator):
     """Parameters, validation and training shared by the HalfNet estimators."""
 
     _doc_link_module = "skhalfnet"
