@@ -99,7 +99,7 @@ sphinx_gallery_conf = {
     "examples_dirs": str(DOCS.parent / "examples"),
     "gallery_dirs": "auto_examples",
     "filename_pattern": r"/plot_",
-    "within_subsection_order": "FileNameSortKey",
+    "within_subsection_order": "_gallery_order.GalleryOrder",
     "doc_module": ("skhalfnet",),
     "backreferences_dir": "api/generated/backreferences",
     "reference_url": {"skhalfnet": None},
@@ -138,11 +138,11 @@ def _sklearn_docstring_reference(app, env, node, contnode):
 
 
 # -- optional pages -------------------------------------------------------------
-# Some pages (``speed*``, ``scaling*``, ``persistence*``) are listed in the toctrees
+# Some pages (``speed*``, ``scaling*``) are listed in the toctrees
 # by glob patterns so that they join the site when they are written. A pattern that
 # matches no page yet is not an error. (Sphinx's ``suppress_warnings`` cannot
 # silence this warning, which carries a subtype but no type, so it is filtered.)
-OPTIONAL_GLOBS = ("'speed*'", "'scaling*'", "'../persistence*'")
+OPTIONAL_GLOBS = ("'speed*'", "'scaling*'")
 
 
 class _OptionalGlobFilter(logging.Filter):

@@ -65,8 +65,10 @@ print(f"an MLP of the same width trains {mlp_params:,}")
 # %%
 # Training curve and errors
 # -------------------------
-# ``loss_curve_`` holds the training loss after each epoch. Training stops when the
-# loss stops improving, as in :class:`~sklearn.neural_network.MLPClassifier`.
+# ``loss_curve_`` holds the training loss after each epoch; ``n_iter_`` says how many
+# epochs ran (at most ``max_iter``). The ``learning_rate`` parameter chooses how the
+# step sizes change along the way, as documented in
+# :class:`~skhalfnet.HalfNetClassifier`.
 import matplotlib.pyplot as plt
 from sklearn.metrics import ConfusionMatrixDisplay
 

@@ -53,8 +53,18 @@ with warnings.catch_warnings():
     early = HalfNetClassifier(n_hidden=1000, rank=32, max_iter=1, random_state=0).fit(X, y)
 
 fig, ax = plt.subplots(figsize=(6.4, 4.2))
-SpectrumDisplay.from_estimator(early, normalize=True, ax=ax, name="after 1 epoch")
-SpectrumDisplay.from_estimator(clf, normalize=True, ax=ax, name=f"after {clf.n_iter_} epochs")
+for model, name, color in [
+    (early, "after 1 epoch", "tab:blue"),
+    (clf, f"after {clf.n_iter_} epochs", "tab:orange"),
+]:
+    SpectrumDisplay.from_estimator(
+        model,
+        normalize=True,
+        ax=ax,
+        name=name,
+        line_kw={"color": color},
+        marker_kw={"color": color},
+    )
 ax.set_title("Normalised spectrum of Σ")
 ax.legend()
 plt.show()
@@ -68,14 +78,13 @@ print(f"effective rank after {clf.n_iter_} epochs: {clf.effective_rank_:.1f}")
 # On the digits each one is an 8×8 image: the pixel contrasts the learned metric
 # stretches most.
 _, singular_values, directions = np.linalg.svd(clf.components_, full_matrices=False)
-fig, axes = plt.subplots(2, 4, figsize=(8, 4.4))
+fig, axes = plt.subplots(2, 4, figsize=(8, 4.8), layout="constrained")
 for i, ax in enumerate(axes.ravel()):
     limit = np.abs(directions[i]).max()
     ax.imshow(directions[i].reshape(8, 8), cmap="RdBu_r", vmin=-limit, vmax=limit)
     ax.set_title(f"eigenvalue {singular_values[i] ** 2:.2g}", fontsize=9)
     ax.set_axis_off()
 fig.suptitle("Top eigenvectors of Σ as images")
-fig.tight_layout()
 plt.show()
 
 # %%
