@@ -111,15 +111,22 @@ def _search(X, y, settings, n_jobs=None):
 
 
 def rank_search(X, y, settings):
-    """Wall seconds of the search on each route, its best rank and its scores."""
+    """Wall seconds of the search on each route, its best rank and its scores.
+
+    Each route is warmed up first (worker processes started, skhalfnet imported,
+    one tiny fit run in every process) and that start is timed apart.
+    """
     import joblib
     from distributed import Client, LocalCluster
 
     X, y = X[: settings["search_rows"]], y[: settings["search_rows"]]
     rows = {}
-    for label, n_jobs in (("n_jobs=1", 1), ("n_jobs=2 (loky)", 2)):
-        seconds, search = _search(X, y, settings, n_jobs)
-        rows[label] = (seconds, search)
+    start = time.perf_counter()
+    _warm_up()
+    rows["n_jobs=1"] = (time.perf_counter() - start, *_search(X, y, settings, 1))
+    start = time.perf_counter()
+    joblib.Parallel(n_jobs=2)(joblib.delayed(_warm_up)() for _ in range(4))
+    rows["n_jobs=2 (loky)"] = (time.perf_counter() - start, *_search(X, y, settings, 2))
     start = time.perf_counter()
     with (
         LocalCluster(
@@ -128,15 +135,15 @@ def rank_search(X, y, settings):
         Client(cluster) as client,
     ):
         client.run(_warm_up)
-        cluster_start = time.perf_counter() - start
+        warm = time.perf_counter() - start
         with joblib.parallel_backend("dask"):
-            rows["dask LocalCluster, 2 workers x 1 thread"] = _search(X, y, settings)
-    reference = rows["n_jobs=1"][1].cv_results_["mean_test_score"]
+            rows["dask LocalCluster, 2 workers x 1 thread"] = (warm, *_search(X, y, settings))
+    reference = rows["n_jobs=1"][2].cv_results_["mean_test_score"]
     return {
         "rows": len(y),
-        "cluster_start_seconds": round(cluster_start, 2),
         "routes": {
             label: {
+                "start_seconds": round(warm, 2),
                 "seconds": round(seconds, 2),
                 "best_rank": search.best_params_["rank"],
                 "best_score": round(float(search.best_score_), 4),
@@ -144,18 +151,18 @@ def rank_search(X, y, settings):
                     np.array_equal(search.cv_results_["mean_test_score"], reference)
                 ),
             }
-            for label, (seconds, search) in rows.items()
+            for label, (warm, seconds, search) in rows.items()
         },
     }
 
 
 def _warm_up():
-    """Import skhalfnet and run torch once in a worker, so the search times the search."""
-    import torch
+    """Import skhalfnet and fit a tiny network, so that the search times the search."""
+    from skhalfnet import HalfNetClassifier
 
-    import skhalfnet  # noqa: F401
-
-    return float(torch.ones(2).sum())
+    X = np.random.default_rng(0).normal(size=(20, 4)).astype(np.float32)
+    HalfNetClassifier(n_hidden=8, rank=2, max_iter=1).fit(X, np.arange(20) % 2)
+    return os.getpid()
 
 
 # -- 2. out-of-core accuracy ----------------------------------------------------------
@@ -317,19 +324,26 @@ def report(record):
         "",
         f"`{record['command']}`; {describe(record['provenance'])}",
         "",
+        "Load average of the machine (1 min) when the run started and ended: "
+        f"{record['load_average_1min'][0]:.1f}, {record['load_average_1min'][1]:.1f} "
+        f"(on {record['provenance']['machine']['cpu_count']} CPUs; above that, other "
+        "processes competed for the cores and the wall times are longer than on an idle "
+        "machine).",
+        "",
         f"## Rank search: GridSearchCV over rank {s['ranks']}, 3 folds, "
         f"{search['rows']} rows, n_hidden={s['n_hidden']}, {s['search_epochs']} epochs",
         "",
-        "| route | wall s | best rank | best CV accuracy | CV scores equal n_jobs=1's |",
-        "|---|---|---|---|---|",
+        "| route | search wall s | start wall s | best rank | best CV accuracy "
+        "| CV scores equal n_jobs=1's |",
+        "|---|---|---|---|---|---|",
         *(
-            f"| {label} | {r['seconds']:.1f} | {r['best_rank']} | {r['best_score']:.4f} "
-            f"| {'yes' if r['same_scores_as_n_jobs_1'] else 'no'} |"
+            f"| {label} | {r['seconds']:.1f} | {r['start_seconds']:.1f} | {r['best_rank']} "
+            f"| {r['best_score']:.4f} | {'yes' if r['same_scores_as_n_jobs_1'] else 'no'} |"
             for label, r in search["routes"].items()
         ),
         "",
-        f"Starting the cluster (2 worker processes, their imports and a first torch call) "
-        f"took {search['cluster_start_seconds']:.1f} s more.",
+        "Start: starting the worker processes (none for n_jobs=1), importing skhalfnet and "
+        "fitting a tiny network in each process, before the search.",
         "",
         f"## Out-of-core: {s['passes']} passes of {s['chunk']}-row chunks from a "
         f"memory-mapped .npy ({record['file_mib']:.1f} MiB), n_hidden={s['n_hidden']}, "
@@ -384,6 +398,7 @@ def main(argv=None):
         path, labels_path = Path(tmp) / "X_train.npy", Path(tmp) / "y_train.npy"
         np.save(path, X_train)
         np.save(labels_path, y_train)
+        load_at_start = os.getloadavg()[0]
         record = {
             "data": name,
             "command": "python benchmarks/bench_scale.py" + (" --quick" if args.quick else ""),
@@ -394,6 +409,7 @@ def main(argv=None):
             "peak_memory": peak_memory(path, labels_path, mode_name),
             "provenance": provenance(),
         }
+        record["load_average_1min"] = [load_at_start, os.getloadavg()[0]]
     text = report(record)
     print(text)
     if out:
