@@ -7,15 +7,20 @@ Run after ``sphinx-build -b html docs docs/_build/html``::
 It fails (exit status 1) when
 
 - the documentation link of an estimator's HTML representation (the "?" icon,
-  ``estimator._get_doc_link()``) points at a page the build did not produce, or
+  ``estimator._get_doc_link()``) points at a page the build did not produce,
 - a public name (in ``__all__`` of :mod:`skhalfnet` or of its subpackages) has no
-  page in the API reference.
+  page in the API reference, or
+- a link or image between the built pages leads nowhere: a relative ``href`` or
+  ``src`` whose file is missing, or whose ``#anchor`` is not an ``id`` in that file.
+  (Links to other sites are not followed; the build has no network.)
 """
 
 import argparse
 import inspect
 import sys
+from html.parser import HTMLParser
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 import skhalfnet
 from skhalfnet import datasets, kernels, plotting
@@ -57,17 +62,68 @@ def api_page_problems(html: Path) -> list[str]:
     ]
 
 
+class _LinksAndIds(HTMLParser):
+    """The relative links (``href``, ``src``) and the element ids of one HTML page."""
+
+    def __init__(self):
+        super().__init__()
+        self.links, self.ids = [], set()
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if attrs.get("id"):
+            self.ids.add(attrs["id"])
+        if tag == "a" and attrs.get("name"):
+            self.ids.add(attrs["name"])
+        for key in ("href", "src"):
+            target = attrs.get(key)
+            if target and not urlsplit(target).scheme and not target.startswith("//"):
+                self.links.append(target)
+
+
+def _parse(page: Path) -> _LinksAndIds:
+    parser = _LinksAndIds()
+    parser.feed(page.read_text(encoding="utf-8", errors="replace"))
+    return parser
+
+
+def internal_link_problems(html: Path) -> list[str]:
+    """Relative links of the built pages whose file or anchor does not exist."""
+    pages = {
+        page.resolve(): _parse(page)
+        for page in html.rglob("*.html")
+        if "_static" not in page.relative_to(html).parts  # the theme's templates
+    }
+    problems = []
+    for page, parsed in pages.items():
+        for link in parsed.links:
+            parts = urlsplit(link)
+            path, anchor = parts.path, parts.fragment
+            target = (page.parent / unquote(path)).resolve() if path else page
+            if not target.exists():
+                problems.append(f"{page.relative_to(html.resolve())}: {link} does not exist")
+            elif anchor and target.suffix == ".html":
+                ids = pages[target].ids if target in pages else _parse(target).ids
+                if unquote(anchor) not in ids:
+                    problems.append(f"{page.relative_to(html.resolve())}: no anchor in {link}")
+    return problems
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("html", type=Path, help="the html output directory of sphinx-build")
     args = parser.parse_args(argv)
-    problems = doc_link_problems(args.html) + api_page_problems(args.html)
+    problems = (
+        doc_link_problems(args.html)
+        + api_page_problems(args.html)
+        + internal_link_problems(args.html)
+    )
     for problem in problems:
         print(problem, file=sys.stderr)
     if not problems:
         print(
-            f"{len(ESTIMATORS)} estimator documentation links and "
-            f"{len(public_names())} API pages found in {args.html}"
+            f"{len(ESTIMATORS)} estimator documentation links, {len(public_names())} API "
+            f"pages and the links between the pages found in {args.html}"
         )
     return 1 if problems else 0
 
