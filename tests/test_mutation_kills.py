@@ -1,0 +1,280 @@
+"""Behaviours that mutation testing found unguarded (see docs/mutation/results.md).
+
+Each test pins down something a mutant of ``skhalfnet/_training.py``, ``_init.py``,
+``_base.py`` or ``_layer.py`` changed while every other fast test still passed.
+"""
+
+import contextlib
+import math
+import warnings
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+import torch
+from sklearn.datasets import make_blobs
+from sklearn.metrics import log_loss
+
+from skhalfnet import HalfNetClassifier, _callbacks, _init, _layer, _training
+from skhalfnet._layer import NetworkState
+from skhalfnet._training import NonFiniteLossWarning, TrainingConfig, TrainingHistory
+
+CPU = torch.device("cpu")
+
+
+def quiet_fit(estimator, X, y, **kwargs):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return estimator.fit(X, y, **kwargs)
+
+
+def _small(**params):
+    return HalfNetClassifier(**{"n_hidden": 50, "rank": 4, "random_state": 0, **params})
+
+
+# -- the reported loss ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("alpha", [50.0, 100.0])
+def test_first_epoch_loss_is_the_data_loss_plus_the_l2_penalty(small_digits, alpha):
+    # A step of 1e-12 leaves the network as initialised: the zero head gives log(5) on
+    # every row, and alpha / (2 batch_size) ||V||² is the penalty. float64 data sum the
+    # loss in float64, so the closed form holds to far below float32's resolution.
+    X, y = small_digits
+    est = _small(n_hidden=200, max_iter=1, batch_size=50, alpha=alpha, learning_rate_init=1e-12)
+    quiet_fit(est, X.astype(np.float64), y)
+    penalty = alpha / (2 * 50) * np.sum(est.components_**2)
+    assert est.loss_curve_[0] == pytest.approx(math.log(5) + penalty, rel=1e-9)
+
+
+def test_the_penalty_includes_the_head_weights(small_digits):
+    X, y = small_digits
+    X = X.astype(np.float64)
+    est = quiet_fit(_small(max_iter=5, batch_size=50, alpha=50.0), X, y)
+    # One more epoch with a negligible step: its loss is the loss of the fitted weights.
+    est.set_params(warm_start=True, learning_rate_init=1e-12, max_iter=1)
+    quiet_fit(est, X, y)
+    penalty = 0.5 * (np.sum(est.head_coef_**2) + np.sum(est.components_**2))
+    expected = log_loss(y, est.predict_proba(X)) + penalty
+    assert est.loss_curve_[-1] == pytest.approx(expected, rel=1e-7)
+
+
+# -- stopping rules ------------------------------------------------------------------
+
+
+def test_an_equal_validation_score_is_not_an_improvement():
+    # Two far-apart blobs: validation accuracy is 1.0 from the first epoch on. With tol=0
+    # a score equal to the best is no improvement, so epochs 2, 3, 4 count and training
+    # stops after n_iter_no_change + 2 epochs.
+    X, y = make_blobs(n_samples=200, centers=[[-10] * 4, [10] * 4], random_state=0)
+    est = _small(rank=2, max_iter=30, early_stopping=True, tol=0.0, n_iter_no_change=2)
+    est.fit(X.astype(np.float32), y)
+    assert est.validation_scores_ == [1.0] * 4
+    assert est.n_iter_ == 4
+
+
+def test_validation_attributes_are_none_without_early_stopping(small_digits, fast):
+    X, y = small_digits
+    est = quiet_fit(HalfNetClassifier(**fast), X, y)
+    assert est.validation_scores_ is None and est.best_validation_score_ is None
+    assert est.best_loss_ == min(est.loss_curve_)
+
+
+def test_verbose_says_which_criterion_stopped_training(small_digits, capsys):
+    X, y = small_digits
+    params = {"max_iter": 50, "tol": 1e9, "n_iter_no_change": 1, "verbose": 1}
+    _small(**params).fit(X, y)
+    out = capsys.readouterr().out
+    assert "Training loss did not improve more than tol=1000000000.0 for 1 consecutive" in out
+    _small(**params, early_stopping=True).fit(X, y)
+    assert "Validation score did not improve more than tol=" in capsys.readouterr().out
+
+
+def test_early_stopping_trains_on_the_rows_it_does_not_score(small_digits, monkeypatch):
+    X, y = small_digits
+    seen = {}
+    fit_arrays = _training.fit_arrays
+
+    def spy(*args, **kwargs):
+        seen.update(kwargs)
+        return fit_arrays(*args, **kwargs)
+
+    monkeypatch.setattr(_training, "fit_arrays", spy)
+    quiet_fit(_small(max_iter=2, early_stopping=True, validation_fraction=0.2), X, y)
+    train, validation = np.asarray(seen["train_rows"]), np.asarray(seen["validation_rows"])
+    assert len(train) == 320 and len(validation) == 80
+    assert np.array_equal(np.sort(np.concatenate([train, validation])), np.arange(len(y)))
+
+
+def test_each_epoch_reaches_the_callback_hook_and_can_stop_training(small_digits, monkeypatch):
+    X, y = small_digits
+    calls = []
+
+    @contextlib.contextmanager
+    def fit_callbacks(estimator, **kwargs):
+        def on_epoch(epoch, loss, fitted_attributes):
+            calls.append((epoch, loss, fitted_attributes()["head_coef_"].copy()))
+            return epoch == stop_at
+
+        yield on_epoch
+
+    monkeypatch.setattr(_callbacks, "fit_callbacks", fit_callbacks)
+    stop_at = None
+    est = quiet_fit(_small(max_iter=3), X, y)
+    assert [call[0] for call in calls] == [0, 1, 2]
+    assert [call[1] for call in calls] == est.loss_curve_
+    np.testing.assert_array_equal(calls[-1][2], est.head_coef_)
+    calls.clear()
+    stop_at = 1
+    assert quiet_fit(_small(max_iter=5), X, y).n_iter_ == 2
+
+
+# -- step-size schedules ---------------------------------------------------------------
+
+
+def _record(monkeypatch, name):
+    """Replace the schedule ``name`` by one recording (step, total_steps, factor)."""
+    calls = []
+    schedule = _training.SCHEDULES[name]
+
+    def spy(step, total_steps, steps_per_epoch, scale):
+        factor = schedule(step, total_steps, steps_per_epoch, scale)
+        calls.append((step, total_steps, factor))
+        return factor
+
+    monkeypatch.setitem(_training.SCHEDULES, name, spy)
+    return calls
+
+
+def test_cosine_steps_fall_to_zero_at_the_end_of_max_iter(small_digits, monkeypatch):
+    X, y = small_digits
+    calls = _record(monkeypatch, "cosine")
+    quiet_fit(_small(max_iter=4, batch_size=100, learning_rate="cosine"), X, y)
+    steps, totals, factors = zip(*calls, strict=True)
+    assert steps == tuple(range(16)) and set(totals) == {16}  # 4 epochs of 400 / 100 rows
+    assert max(factors) == 1.0 and factors[-1] < 0.02
+
+
+def test_partial_fit_steps_continue_the_count_across_calls(small_digits, monkeypatch):
+    X, y = small_digits
+    calls = _record(monkeypatch, "stream")
+    est = _small(batch_size=100)
+    est.partial_fit(X, y, classes=np.unique(y))
+    est.partial_fit(X, y)
+    assert [step for step, _, _ in calls] == list(range(8))
+
+
+# -- precision ---------------------------------------------------------------------------
+
+
+def test_autocast_follows_precision_dtype_and_hardware(monkeypatch):
+    monkeypatch.setattr(_layer, "fast_bfloat16", lambda device: True)
+    assert _layer.autocast_dtype("float32", np.float32, CPU) is None
+    assert _layer.autocast_dtype("auto", np.float32, CPU) is torch.bfloat16
+    assert _layer.autocast_dtype("bfloat16", np.float64, CPU) is None
+    monkeypatch.setattr(_layer, "fast_bfloat16", lambda device: False)
+    assert _layer.autocast_dtype("auto", np.float32, CPU) is None
+    assert _layer.autocast_dtype("bfloat16", np.float32, CPU) is torch.bfloat16
+
+
+def test_bfloat16_precision_changes_float32_training_only(small_digits):
+    X, y = small_digits
+    fits = {
+        (dtype, precision): quiet_fit(_small(max_iter=3, precision=precision), X.astype(dtype), y)
+        for dtype in (np.float32, np.float64)
+        for precision in ("float32", "bfloat16")
+    }
+    exact, low = fits[np.float32, "float32"], fits[np.float32, "bfloat16"]
+    gap = np.abs(exact.decision_function(X) - low.decision_function(X)).max()
+    assert gap > 1e-4  # bfloat16 matmuls keep 8 bits of mantissa
+    np.testing.assert_array_equal(
+        fits[np.float64, "float32"].head_coef_, fits[np.float64, "bfloat16"].head_coef_
+    )
+
+
+# -- the non-finite guard ------------------------------------------------------------------
+
+
+def _state(n_features, n_outputs, rng, dtype=np.float32):
+    return NetworkState(
+        components=rng.standard_normal((4, n_features)).astype(dtype),
+        random_weights=rng.standard_normal((50, 4)).astype(dtype),
+        hidden_bias=np.zeros(50, dtype),
+        coef=np.zeros((50, n_outputs), dtype),
+        intercept=np.zeros(n_outputs, dtype),
+        activation="relu",
+    )
+
+
+def _config(**changes):
+    config = {
+        "loss": "softmax",
+        "batch_size": 100,
+        "max_iter": 3,
+        "lr_head": 1e-3,
+        "lr_components": 1e-3,
+        "weight_decay": 0.0,
+        "shuffle": False,
+        "tol": 0.0,
+        "n_iter_no_change": 10,
+        "early_stopping": False,
+        "seed": 0,
+    }
+    return TrainingConfig(**{**config, **changes})
+
+
+def test_an_overflowing_adam_step_keeps_the_weights_of_the_epochs_start(small_digits):
+    # On float32 a step of 1e38 makes torch raise "value cannot be converted to type float
+    # without overflow" inside Adam: that is divergence, not a crash.
+    X, y = small_digits
+    state = _state(X.shape[1], 5, np.random.RandomState(0))
+    config = _config(lr_head=1e38, lr_components=1e38)
+    with pytest.warns(NonFiniteLossWarning, match="initial weights were kept"):
+        new, history = _training.fit_arrays(
+            state, X, y, np.ones(len(y)), config, TrainingHistory(), device=CPU
+        )
+    assert history.non_finite and history.loss_curve == []
+    np.testing.assert_array_equal(new.components, state.components)
+    np.testing.assert_array_equal(new.coef, state.coef)
+
+
+def test_only_overflow_errors_count_as_divergence(small_digits, monkeypatch):
+    assert _training._is_overflow(RuntimeError("value cannot be converted without overflow"))
+    assert _training._is_overflow(RuntimeError("Found Non-Finite values in the gradients"))
+    assert not _training._is_overflow(RuntimeError("mat1 and mat2 shapes cannot be multiplied"))
+
+    def broken(*args):
+        raise RuntimeError("a bug, not a divergence")
+
+    X, y = small_digits
+    monkeypatch.setattr(_training, "per_sample_loss", broken)
+    with pytest.raises(RuntimeError, match="a bug, not a divergence"):
+        _small(max_iter=1).fit(X, y)
+
+
+# -- PCA initialisation of wide data ------------------------------------------------------
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_wide_data_pca_finds_the_exact_principal_directions(monkeypatch, sparse):
+    # Subspace iteration (used above EXACT_PCA_MAX_FEATURES features) must give the
+    # weighted, implicitly centred directions the exact eigendecomposition gives.
+    rng = np.random.RandomState(0)
+    n_samples, n_features = 300, 40
+    spread = np.r_[10.0, 7.0, 5.0, 3.0, np.full(n_features - 4, 0.1)]
+    rotation = np.linalg.qr(rng.standard_normal((n_features, n_features)))[0]
+    X = (rng.standard_normal((n_samples, n_features)) * spread) @ rotation + 5.0
+    X = sp.csr_matrix(X) if sparse else X
+    weights = rng.uniform(0.2, 3.0, n_samples)
+    exact = _init.initial_components(X, weights, 4, "pca", np.random.RandomState(1))
+    monkeypatch.setattr(_init, "EXACT_PCA_MAX_FEATURES", 0)
+    wide = _init.initial_components(X, weights, 4, "pca", np.random.RandomState(1))
+    np.testing.assert_allclose(wide, exact, rtol=1e-6, atol=1e-9)
+
+
+def test_initialisation_uses_all_rows_or_a_sorted_subset_without_repeats():
+    np.testing.assert_array_equal(_init.init_rows(300, np.random.RandomState(0)), np.arange(300))
+    n_samples = _init.INIT_SAMPLE_SIZE + 1000
+    rows = _init.init_rows(n_samples, np.random.RandomState(0))
+    assert len(rows) == _init.INIT_SAMPLE_SIZE == len(np.unique(rows))
+    assert np.all(np.diff(rows) > 0) and 0 <= rows[0] and rows[-1] < n_samples
