@@ -21,8 +21,8 @@ one HalfNetClassifier is fitted and compared with:
   ``HalfNetTransformer(output="projection")`` returns; the transformer with the
   same parameters learns the same V) + 5-NN, and 5-NN on the raw inputs.
 
-Writes ``kernels.md`` (markdown table and machine; accuracy as mean ± sample
-standard deviation over the splits), ``kernels.jsonl`` (one line per method and
+Writes ``results.md`` (markdown table and machine; accuracy as mean ± sample
+standard deviation over the splits), ``runs.jsonl`` (one line per method and
 split, with its seed, package versions, skhalfnet commit and machine) and
 ``kernels.png`` under ``--out``. Usage::
 
@@ -361,16 +361,16 @@ def main(argv=None) -> None:
         f"max_iter={args.max_iter}, learning_rate_init={args.learning_rate}, "
         f"activation in {args.activations}, random_state=seed)"
     )
-    (out / "kernels.md").write_text(
+    (out / "results.md").write_text(
         f"# Kernel benchmark\n\n{header}\n- command: `{command}`\n- HalfNet: `{settings}`\n"
         f"- seeds: {args.seed} to {args.seed + args.repeats - 1} (split, subset and models)\n"
         f"- total time: {total:.0f} s\n\n{table}\n",
         encoding="utf-8",
     )
-    with open(out / "kernels.jsonl", "w", encoding="utf-8") as file:
+    with open(out / "runs.jsonl", "w", encoding="utf-8") as file:
         file.writelines(json.dumps(run) + "\n" for run in runs)
     bar_plot(rows, out / "kernels.png")
-    print(f"wrote {out / 'kernels.md'}, {out / 'kernels.jsonl'}, {out / 'kernels.png'}")
+    print(f"wrote {out / 'results.md'}, {out / 'runs.jsonl'}, {out / 'kernels.png'}")
 
 
 if __name__ == "__main__":
