@@ -39,6 +39,24 @@ GRID = {
     "w4000-k64-e8-b512": dict(n_hidden=4000, rank=64, max_iter=8, batch_size=512),
     "w4000-k32-e8-bf16": dict(n_hidden=4000, rank=32, max_iter=8),
     "w4000-k64-e8-adaptive": dict(n_hidden=4000, rank=64, max_iter=8, learning_rate="adaptive"),
+    # second round, after the first showed larger peak steps help the cosine schedule
+    "w4000-k64-e8-lr.1": dict(n_hidden=4000, rank=64, max_iter=8, learning_rate_init=0.1),
+    "w4000-k64-e6-lr.06": dict(n_hidden=4000, rank=64, max_iter=6, learning_rate_init=0.06),
+    "w4000-k64-e6-lr.1": dict(n_hidden=4000, rank=64, max_iter=6, learning_rate_init=0.1),
+    "w2000-k64-e8-lr.06": dict(n_hidden=2000, rank=64, max_iter=8, learning_rate_init=0.06),
+    "w1000-k64-e8-lr.06": dict(n_hidden=1000, rank=64, max_iter=8, learning_rate_init=0.06),
+    "w1000-k64-e8-lr.1": dict(n_hidden=1000, rank=64, max_iter=8, learning_rate_init=0.1),
+    "w4000-k64-e8-b512-lr.1": dict(
+        n_hidden=4000, rank=64, max_iter=8, batch_size=512, learning_rate_init=0.1
+    ),
+    "w4000-k32-e8-lr.06": dict(n_hidden=4000, rank=32, max_iter=8, learning_rate_init=0.06),
+    # third round: the peak step 0.1 won the second; shorter budgets and middle widths
+    "w4000-k64-e5-lr.1": dict(n_hidden=4000, rank=64, max_iter=5, learning_rate_init=0.1),
+    "w4000-k64-e6-lr.15": dict(n_hidden=4000, rank=64, max_iter=6, learning_rate_init=0.15),
+    "w2000-k64-e6-lr.1": dict(n_hidden=2000, rank=64, max_iter=6, learning_rate_init=0.1),
+    "w2000-k64-e8-lr.1": dict(n_hidden=2000, rank=64, max_iter=8, learning_rate_init=0.1),
+    "w1000-k64-e6-lr.1": dict(n_hidden=1000, rank=64, max_iter=6, learning_rate_init=0.1),
+    "w1000-k64-e8-lr.15": dict(n_hidden=1000, rank=64, max_iter=8, learning_rate_init=0.15),
 }
 
 

@@ -21,7 +21,12 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    _num_samples,
+    check_is_fitted,
+    validate_data,
+)
 
 from . import _callbacks, _layer, _training
 from ._init import initial_components
@@ -31,6 +36,21 @@ from .kernels import halfnet_kernel
 
 #: The rank used when ``rank=None``, capped by the number of features.
 DEFAULT_RANK = 64
+#: ``max_iter="auto"``: this many epochs ...
+AUTO_EPOCHS = 8
+#: ... or more, so that small data sets still get this many Adam steps.
+AUTO_MIN_STEPS = 500
+
+
+def resolved_epochs(max_iter, n_train: int | None, batch_size: int) -> int | None:
+    """Epochs of a fit: ``max_iter``, or for "auto" :data:`AUTO_EPOCHS` epochs or enough
+    for :data:`AUTO_MIN_STEPS` steps, whichever is more (None when n_train is unknown)."""
+    if max_iter != "auto":
+        return max_iter
+    if not n_train:
+        return None
+    steps_per_epoch = -(-n_train // batch_size)
+    return max(AUTO_EPOCHS, -(-AUTO_MIN_STEPS // steps_per_epoch))
 #: Width and rank at which ``learning_rate_init`` is the head's step (see ``learning_rates``).
 REFERENCE_WIDTH, REFERENCE_RANK = 4000, 64
 #: V's step relative to the head's at the reference width and rank.
@@ -64,6 +84,14 @@ def effective_rank(spectrum: np.ndarray) -> float:
     p = np.asarray(spectrum, dtype=np.float64) / total
     p = p[p > 0]
     return float(np.exp(-np.sum(p * np.log(p))))
+
+
+def _rows_of(X) -> int | None:
+    """The number of rows of X before validation, or None if it has no clear one."""
+    try:
+        return _num_samples(X)
+    except TypeError:
+        return None
 
 
 def _physical_memory() -> int | None:
@@ -108,7 +136,7 @@ class BaseHalfNet(_callbacks.CallbackSupportMixin, BaseEstimator):
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "learning_rate": [StrOptions({"constant", "adaptive", "cosine"})],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
-        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "shuffle": ["boolean"],
         "tol": [Interval(Real, 0, None, closed="left")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
@@ -249,7 +277,7 @@ class BaseHalfNet(_callbacks.CallbackSupportMixin, BaseEstimator):
         try:
             with _callbacks.fit_callbacks(
                 self,
-                max_epochs=1 if incremental else self.max_iter,
+                max_epochs=1 if incremental else self._epochs(_rows_of(X)),
                 task_name="partial_fit" if incremental else "fit",
             ) as on_epoch:
                 state, history = self._train(X, y, sample_weight, incremental, classes, on_epoch)
@@ -267,8 +295,8 @@ class BaseHalfNet(_callbacks.CallbackSupportMixin, BaseEstimator):
             and not history.non_finite
         ):
             warnings.warn(
-                f"{type(self).__name__}: max_iter={self.max_iter} epochs reached and the "
-                "optimisation has not converged yet.",
+                f"{type(self).__name__}: the epoch budget max_iter={self.max_iter!r} was "
+                "reached and the optimisation has not converged yet.",
                 ConvergenceWarning,
                 stacklevel=4,  # _fit, fit, scikit-learn's fit wrapper, the caller
             )
@@ -313,11 +341,12 @@ class BaseHalfNet(_callbacks.CallbackSupportMixin, BaseEstimator):
             )
             scorer = self._validation_scorer(targets[validation_rows], weights[validation_rows])
         n_train = X.shape[0] if train_rows is None else len(train_rows)
+        n_rows = X.shape[0]
         device = _layer.resolve_device(self.device)
         config = _training.TrainingConfig(
             loss=loss,
             batch_size=self.batch_size,
-            max_iter=1 if incremental else self.max_iter,
+            max_iter=1 if incremental else self._epochs(n_rows),
             lr_head=lr_head,
             lr_components=lr_components,
             # scikit-learn's MLP convention: alpha / (2 · rows in the batch) · ||W||²
@@ -353,6 +382,12 @@ class BaseHalfNet(_callbacks.CallbackSupportMixin, BaseEstimator):
                 validation_scorer=scorer,
                 on_epoch=epoch_hook,
             )
+
+    def _epochs(self, n_rows: int | None) -> int | None:
+        """Epochs of one fit on ``n_rows`` rows (the training part under early stopping)."""
+        if n_rows is not None and self.early_stopping:
+            n_rows -= int(np.ceil(self.validation_fraction * n_rows))
+        return resolved_epochs(self.max_iter, n_rows, self.batch_size)
 
     def _check_memory(self, X, rank: int, n_outputs: int) -> None:
         """Refuse sizes that cannot fit in memory before anything is allocated."""

@@ -298,7 +298,9 @@ def train(
             print(message, flush=True)
         if on_epoch is not None and on_epoch(epoch, loss, module.export_state):
             break
-        if history.no_improvement_count > config.n_iter_no_change:
+        # A cosine schedule is a budget: only a validation score may cut it short.
+        stall_stops = config.early_stopping or config.schedule != "cosine"
+        if stall_stops and history.no_improvement_count > config.n_iter_no_change:
             history.converged = True
             if config.verbose:
                 what = "Validation score" if config.early_stopping else "Training loss"

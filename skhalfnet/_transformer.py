@@ -70,7 +70,7 @@ class HalfNetTransformer(TransformerMixin, BaseHalfNet):
 
     def __init__(
         self,
-        n_hidden: int = 4000,
+        n_hidden: int = 2000,
         rank: int | None = None,
         *,
         activation: str = "relu",
@@ -80,8 +80,8 @@ class HalfNetTransformer(TransformerMixin, BaseHalfNet):
         alpha: float = 0.0,
         batch_size: int = 256,
         learning_rate: str = "cosine",
-        learning_rate_init: float = 0.03,
-        max_iter: int = 15,
+        learning_rate_init: float = 0.1,
+        max_iter: int | str = "auto",
         shuffle: bool = True,
         tol: float = 1e-4,
         n_iter_no_change: int = 10,

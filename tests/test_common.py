@@ -194,15 +194,17 @@ def test_verbose_reports_each_epoch(small_digits, fast, capsys):
 
 def test_tol_stops_training(small_digits, fast):
     X, y = small_digits
-    est = HalfNetClassifier(**{**fast, "max_iter": 100}, tol=1e9, n_iter_no_change=2)
-    est.fit(X, y)
+    params = {**fast, "max_iter": 100, "tol": 1e9, "n_iter_no_change": 2}
+    est = HalfNetClassifier(**params, learning_rate="constant").fit(X, y)
     # Epoch 1 improves on +inf; epochs 2, 3, 4 do not, and 3 > n_iter_no_change stops.
     assert est.n_iter_ == 4
+    # The cosine schedule is a budget: the training loss does not cut it short.
+    assert HalfNetClassifier(**{**params, "max_iter": 6}).fit(X, y).n_iter_ == 6
 
 
 def test_max_iter_reached_warns_at_the_callers_line(small_digits, fast):
     X, y = small_digits
-    with pytest.warns(UserWarning, match="max_iter=15 epochs reached") as record:
+    with pytest.warns(UserWarning, match="max_iter=15 was reached") as record:
         HalfNetClassifier(**fast, learning_rate="adaptive").fit(X, y)
     assert record[0].filename == __file__  # stacklevel points at this line, not at sklearn
 
@@ -394,3 +396,12 @@ def test_predictions_use_the_fitted_layer_after_set_params(small_digits, fast):
     est.set_params(activation="cos", bias_scale=3.0)
     np.testing.assert_array_equal(est.predict_proba(X[:20]), proba)
     np.testing.assert_array_equal(est.kernel(X[:20]), K)
+
+
+def test_auto_budget_is_eight_epochs_or_500_steps(small_digits):
+    X, y = small_digits  # 400 rows at batch 256: 2 steps an epoch, so 250 epochs
+    est = quiet_fit(HalfNetClassifier(n_hidden=20, rank=2, random_state=0), X, y)
+    assert est.n_iter_ == 250
+    assert _base.resolved_epochs("auto", 60_000, 256) == 8
+    assert _base.resolved_epochs("auto", 5000, 256) == 25
+    assert _base.resolved_epochs(5, 400, 256) == 5
