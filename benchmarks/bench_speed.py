@@ -72,6 +72,7 @@ HALFNET_ROWS = {
     "HalfNet defaults": {},
     "HalfNet 1000x64": {"n_hidden": 1000, "rank": 64},
     "HalfNet 4000x64": {"n_hidden": 4000, "rank": 64},
+    "HalfNet 2000x64 float32": {"n_hidden": 2000, "rank": 64, "precision": "float32"},
 }
 DEFAULT_ROW = "HalfNet defaults"
 #: MLPClassifier rows: name -> (width, batch_size); adam and its other defaults. Batch 128
@@ -427,7 +428,11 @@ TASKS = {
 
 def run_task(spec, settings, result_path):
     """The body of a measurement's process: set the threads, load the data, measure."""
+    # skhalfnet first, as a user would import it: imported before torch, it makes
+    # OpenMP's threads wait passively unless OMP_WAIT_POLICY is set (see the load part).
     from sklearn.exceptions import ConvergenceWarning
+
+    import skhalfnet  # noqa: F401
 
     threads = spec["threads"]
     if threads is not None:
@@ -457,10 +462,11 @@ class Runner:
     def measure(self, part, name, spec, threads):
         spec = {**spec, "threads": threads}
         env = dict(os.environ)
-        for variable in THREAD_VARIABLES:
+        for variable in (*THREAD_VARIABLES, "OMP_WAIT_POLICY", "GOMP_SPINCOUNT"):
             env.pop(variable, None)
-            if threads is not None:
+            if threads is not None and variable in THREAD_VARIABLES:
                 env[variable] = str(threads)
+        env.update(spec.get("env", {}))
         command = [sys.executable, __file__, "--worker", json.dumps(spec)]
         command += ["--quick"] if self.quick else []
         label = f"[{part}] {name}, threads={threads if threads else 'torch default'}"
@@ -613,11 +619,18 @@ def run_memory(runner, settings):
             runner.measure("memory", name, spec, 1)
 
 
+#: libgomp's own default (spin up to this many times, then sleep); setting it also stops
+#: skhalfnet from choosing passive waiting, so these rows show the behaviour without it.
+SPINNING = {"GOMP_SPINCOUNT": "300000"}
+
+
 def run_load(runner, settings):
     for busy in settings.load_processes:
         for threads in (1, None):
             spec = {"task": "loaded_fit", "max_iter": settings.load_max_iter, "busy": busy}
             runner.measure("load", f"{busy} busy processes", spec, threads)
+        spec = {**spec, "env": SPINNING}
+        runner.measure("load", f"{busy} busy processes, OpenMP spinning", spec, None)
 
 
 RUNS = {
