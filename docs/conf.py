@@ -138,11 +138,12 @@ def _sklearn_docstring_reference(app, env, node, contnode):
 
 
 # -- optional pages -------------------------------------------------------------
-# Some pages (``speed*``, ``scaling*``) are listed in the toctrees
-# by glob patterns so that they join the site when they are written. A pattern that
+# Some pages (``speed*``, ``scaling*`` and the pages in ``speed/`` and ``scale/``
+# other than the ``results`` tables) are listed in the toctrees by glob patterns so
+# that they join the site when they are written. A pattern that
 # matches no page yet is not an error. (Sphinx's ``suppress_warnings`` cannot
 # silence this warning, which carries a subtype but no type, so it is filtered.)
-OPTIONAL_GLOBS = ("'speed*'", "'scaling*'")
+OPTIONAL_GLOBS = ("'speed*'", "'speed/[!r]*'", "'scaling*'", "'scale/[!r]*'")
 
 
 class _OptionalGlobFilter(logging.Filter):
