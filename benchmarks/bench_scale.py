@@ -7,26 +7,29 @@ Three measurements, printed as markdown tables and written to ``--out``
    ``n_jobs=1`` (one process; torch uses its default threads), with
    ``n_jobs=2`` (joblib's loky processes, which limit each worker to its
    share of the cores) and through joblib's dask backend on a
-   ``distributed.LocalCluster(n_workers=2, threads_per_worker=1)``. The
-   cluster's start (worker processes, imports, first torch call) is timed
-   apart. Each route's cross-validation scores are compared with
-   ``n_jobs=1``'s.
-2. **Out-of-core accuracy.** The training images are saved as ``.npy``,
-   opened with ``numpy.load(mmap_mode="r")`` and wrapped as a dask array of
-   ``--chunk``-row chunks; dask-ml's ``Incremental`` feeds them to
-   ``partial_fit`` for ``--passes`` passes. Test accuracy against ``fit``
-   on the in-memory array for as many epochs (with the default step
-   schedule, and with constant steps as ``partial_fit`` takes them).
+   ``distributed.LocalCluster(n_workers=2, threads_per_worker=1)``. Each
+   route's start (worker processes, imports, a first tiny fit in every
+   process) is timed apart from the search. Each route's cross-validation
+   scores are compared with ``n_jobs=1``'s.
+2. **Out-of-core accuracy.** The training images are saved as a stack of
+   ``.npy`` files of ``chunk`` rows each (``dask.array.to_npy_stack``) and
+   read back lazily with ``dask.array.from_npy_stack``; dask-ml's
+   ``Incremental`` feeds the chunks to ``partial_fit`` for ``passes`` passes.
+   Test accuracy against ``fit`` on the in-memory array for as many epochs
+   (with the default step schedule, and with constant steps).
 3. **Peak memory.** Each way of training runs in a fresh subprocess:
-   ``fit`` on the array loaded into memory, ``fit`` on the memory-mapped
-   file, and ``Incremental`` over the memory-mapped file. It reports, above
+   ``fit`` on the array loaded into memory, ``fit`` on the file opened with
+   ``numpy.load(mmap_mode="r")``, ``Incremental`` over the ``.npy`` stack, and
+   ``Incremental`` over ``dask.array.from_array`` of the memory-mapped file
+   (which copies the whole array into memory: dask's ``from_array`` copies
+   array-likes that have a ``copy`` method). It reports, above
    the level measured after the imports, the peak of the process's
    anonymous memory (``RssAnon`` in ``/proc/self/status``, sampled every
    2 ms: what the process itself allocated) and of its whole resident set
    (``VmHWM``, which also counts the file's pages in the page cache that
    the kernel can drop at will). Linux only.
 
-    python benchmarks/bench_scale.py --quick            # digits, about a minute
+    python benchmarks/bench_scale.py --quick            # digits, a few minutes
     python benchmarks/bench_scale.py --out docs/scale   # MNIST, the committed table
 
 ``--quick`` uses scikit-learn's digits and small networks and writes to
@@ -168,17 +171,15 @@ def _warm_up():
 # -- 2. out-of-core accuracy ----------------------------------------------------------
 
 
-def _incremental(path, y, settings):
-    """dask-ml Incremental over the memory-mapped file, ``passes`` passes; returns it."""
+def _incremental(X_chunks, y, settings):
+    """dask-ml Incremental over the dask array ``X_chunks``, ``passes`` passes; returns it."""
     import dask
     import dask.array as da
     from dask_ml.wrappers import Incremental
 
     from skhalfnet import HalfNetClassifier
 
-    X_file = np.load(path, mmap_mode="r")
-    X_chunks = da.from_array(X_file, chunks=(settings["chunk"], -1))
-    y_chunks = da.from_array(y, chunks=settings["chunk"])
+    y_chunks = da.from_array(y, chunks=(X_chunks.chunks[0],))
     model = HalfNetClassifier(
         n_hidden=settings["n_hidden"], rank=settings["stream_rank"], random_state=0
     )
@@ -189,16 +190,23 @@ def _incremental(path, y, settings):
     return stream.estimator_
 
 
-def out_of_core(path, y_train, X_test, y_test, settings):
+def _stack(folder):
+    """The training images as a lazily read dask array, one chunk per .npy file."""
+    import dask.array as da
+
+    return da.from_npy_stack(Path(folder, "X_stack"), mmap_mode="r")
+
+
+def out_of_core(folder, y_train, X_test, y_test, settings):
     """Test accuracy of the stream and of in-memory fits of as many epochs."""
     from sklearn.exceptions import ConvergenceWarning
 
     from skhalfnet import HalfNetClassifier
 
     start = time.perf_counter()
-    streamed = _incremental(path, y_train, settings)
+    streamed = _incremental(_stack(folder), y_train, settings)
     stream_seconds = time.perf_counter() - start
-    X_train = np.load(path)
+    X_train = np.load(Path(folder, "X_train.npy"))
     result = {
         "stream": {
             "accuracy": float(streamed.score(X_test, y_test)),
@@ -257,15 +265,15 @@ class _PeakSampler(threading.Thread):
         return self.peak
 
 
-def memory_probe(mode, path, labels_path, settings):
+def memory_probe(mode, folder, settings):
     """Train one way in this (fresh) process; return its memory use above the imports."""
-    import dask  # noqa: F401 - imported before the baseline, as the others
-    import dask_ml.wrappers  # noqa: F401
-    import torch  # noqa: F401
+    import dask.array as da
+    import dask_ml.wrappers  # noqa: F401 - imported before the baseline, as the others
 
     from skhalfnet import HalfNetClassifier
 
-    y = np.load(labels_path)
+    path = Path(folder, "X_train.npy")
+    y = np.load(Path(folder, "y_train.npy"))
     base_anon, base_hwm = _status_kib("RssAnon"), _status_kib("VmHWM")
     sampler = _PeakSampler()
     sampler.start()
@@ -279,10 +287,13 @@ def memory_probe(mode, path, labels_path, settings):
         warnings.simplefilter("ignore")
         if mode == "fit, in memory":
             model.fit(np.load(path), y)
-        elif mode == "fit, memory-mapped":
+        elif mode == "fit, numpy.load(mmap_mode='r')":
             model.fit(np.load(path, mmap_mode="r"), y)
+        elif mode == "Incremental, dask.array.from_npy_stack":
+            _incremental(_stack(folder), y, settings)
         else:
-            _incremental(path, y, settings)
+            X_file = np.load(path, mmap_mode="r")
+            _incremental(da.from_array(X_file, chunks=(settings["chunk"], -1)), y, settings)
     peak_anon = sampler.stop()
     return {
         "peak_anonymous_mib": round((peak_anon - base_anon) / 1024, 1),
@@ -290,10 +301,15 @@ def memory_probe(mode, path, labels_path, settings):
     }
 
 
-MEMORY_MODES = ("fit, in memory", "fit, memory-mapped", "Incremental, memory-mapped")
+MEMORY_MODES = (
+    "fit, in memory",
+    "fit, numpy.load(mmap_mode='r')",
+    "Incremental, dask.array.from_npy_stack",
+    "Incremental, dask.array.from_array of the memory-mapped file",
+)
 
 
-def peak_memory(path, labels_path, mode_name):
+def peak_memory(folder, mode_name):
     """Run each memory probe in a fresh interpreter."""
     results = {}
     for mode in MEMORY_MODES:
@@ -302,8 +318,7 @@ def peak_memory(path, labels_path, mode_name):
             __file__,
             "--memory-probe",
             mode,
-            str(path),
-            str(labels_path),
+            str(folder),
             "--settings",
             mode_name,
         ]
@@ -345,8 +360,8 @@ def report(record):
         "Start: starting the worker processes (none for n_jobs=1), importing skhalfnet and "
         "fitting a tiny network in each process, before the search.",
         "",
-        f"## Out-of-core: {s['passes']} passes of {s['chunk']}-row chunks from a "
-        f"memory-mapped .npy ({record['file_mib']:.1f} MiB), n_hidden={s['n_hidden']}, "
+        f"## Out-of-core: {s['passes']} passes of {s['chunk']}-row chunks read from "
+        f".npy files ({record['file_mib']:.1f} MiB in all), n_hidden={s['n_hidden']}, "
         f"rank={s['stream_rank']}",
         "",
         "| training | test accuracy | wall s |",
@@ -379,34 +394,41 @@ def report(record):
     return "\n".join(lines)
 
 
+def _save(folder, X_train, y_train, chunk):
+    """X_train.npy, y_train.npy and the stack X_stack/ of ``chunk``-row .npy files."""
+    import dask.array as da
+
+    np.save(Path(folder, "X_train.npy"), X_train)
+    np.save(Path(folder, "y_train.npy"), y_train)
+    da.to_npy_stack(Path(folder, "X_stack"), da.from_array(X_train, chunks=(chunk, -1)))
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="digits, small networks")
     parser.add_argument("--out", default=None, help="directory for results.md and runs.jsonl")
-    parser.add_argument("--memory-probe", nargs=3, metavar=("MODE", "X_NPY", "Y_NPY"))
+    parser.add_argument("--memory-probe", nargs=2, metavar=("MODE", "FOLDER"))
     parser.add_argument("--settings", choices=sorted(SETTINGS), default="full")
     args = parser.parse_args(argv)
     if args.memory_probe:
-        mode, path, labels_path = args.memory_probe
-        print(json.dumps(memory_probe(mode, path, labels_path, SETTINGS[args.settings])))
+        mode, folder = args.memory_probe
+        print(json.dumps(memory_probe(mode, folder, SETTINGS[args.settings])))
         return
     mode_name = "quick" if args.quick else "full"
     settings = SETTINGS[mode_name]
     out = args.out or (None if args.quick else "docs/scale")
     X_train, y_train, X_test, y_test, name = load_data(args.quick)
-    with tempfile.TemporaryDirectory() as tmp:
-        path, labels_path = Path(tmp) / "X_train.npy", Path(tmp) / "y_train.npy"
-        np.save(path, X_train)
-        np.save(labels_path, y_train)
+    with tempfile.TemporaryDirectory() as folder:
+        _save(folder, X_train, y_train, settings["chunk"])
         load_at_start = os.getloadavg()[0]
         record = {
             "data": name,
             "command": "python benchmarks/bench_scale.py" + (" --quick" if args.quick else ""),
             "settings": settings,
-            "file_mib": path.stat().st_size / 2**20,
+            "file_mib": Path(folder, "X_train.npy").stat().st_size / 2**20,
             "rank_search": rank_search(X_train, y_train, settings),
-            "out_of_core": out_of_core(path, y_train, X_test, y_test, settings),
-            "peak_memory": peak_memory(path, labels_path, mode_name),
+            "out_of_core": out_of_core(folder, y_train, X_test, y_test, settings),
+            "peak_memory": peak_memory(folder, mode_name),
             "provenance": provenance(),
         }
         record["load_average_1min"] = [load_at_start, os.getloadavg()[0]]
