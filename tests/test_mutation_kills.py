@@ -29,7 +29,9 @@ def quiet_fit(estimator, X, y, **kwargs):
 
 
 def _small(**params):
-    return HalfNetClassifier(**{"n_hidden": 50, "rank": 4, "random_state": 0, **params})
+    """A small classifier; constant steps unless a test asks otherwise (defaults get tuned)."""
+    defaults = {"n_hidden": 50, "rank": 4, "learning_rate": "constant", "random_state": 0}
+    return HalfNetClassifier(**{**defaults, **params})
 
 
 # -- the reported loss ----------------------------------------------------------------
