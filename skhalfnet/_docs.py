@@ -53,8 +53,9 @@ learning_rate : {"cosine", "adaptive", "constant"}, default="cosine"
     row fail to improve the training loss (or the validation score with
     ``early_stopping``) by ``tol``; ``"constant"`` keeps them.
     ``partial_fit`` ignores this: a stream has no end to anneal towards, so
-    its steps fall with the number of steps taken over all calls, as
-    ``1 / sqrt(1 + steps / 1000)``, and never below a tenth of the first
+    its steps start at 0.3 times the peak and fall with the number of steps
+    taken over all calls, as ``1 / sqrt(1 + steps / 1000)``, never below a
+    tenth of the first
     (whatever the chunk sizes, and never because a call failed to improve).
 
 learning_rate_init : float, default=0.1

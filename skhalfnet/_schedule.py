@@ -12,7 +12,10 @@ import math
 WARMUP_FRACTION = 0.05
 #: With ``adaptive`` steps, two epochs in a row without improvement divide the steps by this.
 ADAPTIVE_DIVISOR = 5.0
-#: ``partial_fit``: steps after which the stream's step has fallen to 1/sqrt(2) of the first ...
+#: ``partial_fit``: the stream's first step, relative to ``learning_rate_init`` (the peak of a
+#: cosine fit, which a stream without an end cannot anneal from) ...
+STREAM_START = 0.3
+#: ... the steps after which it has fallen to 1/sqrt(2) of that ...
 STREAM_STEPS = 1000
 #: ... and the floor it never goes below, however long the stream.
 STREAM_FLOOR = 0.1
@@ -24,13 +27,13 @@ def constant(step: int, total_steps: int, steps_per_epoch: int, adaptive_scale: 
 
 
 def stream(step: int, total_steps: int, steps_per_epoch: int, adaptive_scale: float) -> float:
-    """``partial_fit``: ``1/sqrt(1 + t / STREAM_STEPS)`` over all steps ``t`` ever taken, floored.
+    """``partial_fit``: ``STREAM_START / sqrt(1 + t / STREAM_STEPS)`` over all steps ``t`` taken.
 
     A stream has no end to anneal towards; the step depends only on how many
     steps were taken, never on how many calls brought them or on whether a
     call improved, so a long stream keeps learning at the floor.
     """
-    return max(STREAM_FLOOR, (1.0 + step / STREAM_STEPS) ** -0.5)
+    return STREAM_START * max(STREAM_FLOOR, (1.0 + step / STREAM_STEPS) ** -0.5)
 
 
 def adaptive(step: int, total_steps: int, steps_per_epoch: int, adaptive_scale: float) -> float:
