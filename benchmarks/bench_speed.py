@@ -279,7 +279,7 @@ def fit_halfnet_once(data, spec, settings):
     traced = scores is not None and len(scores.points) == model.n_iter_
     return {
         "epochs": int(model.n_iter_),
-        "max_iter": int(model.max_iter),
+        "max_iter": model.max_iter,
         "cpu_s": cpu - (scores.eval_cpu if scores else 0.0),
         "wall_s": wall - (scores.eval_wall if scores else 0.0),
         "accuracy": float(model.score(X_test, y_test)),
