@@ -361,7 +361,7 @@ class BaseHalfNet(_callbacks.CallbackSupportMixin, BaseEstimator):
             # A stream has no end to anneal towards: partial_fit's steps follow the
             # number of steps taken, whatever the calls (see _schedule.stream).
             schedule="stream" if incremental else self.learning_rate,
-            autocast_dtype=_layer.autocast_dtype(self.precision, X.dtype, device),
+            autocast_dtype=_layer.autocast_dtype(self.precision, X.dtype, device, sp.issparse(X)),
         )
         n_features = X.shape[1]
 
@@ -522,9 +522,9 @@ class BaseHalfNet(_callbacks.CallbackSupportMixin, BaseEstimator):
 
         The Mahalanobis matrix of the learned metric
         ``d(x, x')² = (x - x')ᵀ Σ (x - x')`` (the name metric-learn uses). The
-        hidden weights are draws from N(0, Σ / rank_) (the layer scales the
+        hidden weights are draws from N(0, Σ / ``rank_``) (the layer scales the
         projection by ``1/sqrt(rank_)``); with ``covariance="identity"`` it
-        returns I and the weights are N(0, I / n_features_in_).
+        returns I and the weights are N(0, I / ``n_features_in_``).
         """
         check_is_fitted(self, "components_")
         if sp.issparse(self.components_):

@@ -17,7 +17,7 @@ class HalfNetClassifier(ClassifierMixin, BaseHalfNet):
 
     A one-hidden-layer network: the hidden weights are frozen random draws
     whose covariance factor V is trained with the softmax head (binary
-    problems use one logistic output). See the User Guide in ``docs/``.
+    problems use one logistic output). See the user guide on the documentation site.
 
     Parameters
     ----------

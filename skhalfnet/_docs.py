@@ -19,7 +19,7 @@ activation : {"relu", "cos", "erf", "tanh"}, default="relu"
     Activation φ of the hidden layer. With ``"cos"`` the features are
     ``sqrt(2) cos(a)`` with a hidden bias uniform on [0, 2π] (random Fourier
     features of a Gaussian kernel in the learned metric); the other
-    activations use a hidden bias drawn from N(0, ``bias_scale``²).
+    activations use a hidden bias drawn from N(0, ``bias_scale**2``).
 
 covariance : {"lowrank", "identity"}, default="lowrank"
     ``"lowrank"`` learns V (HalfNet). ``"identity"`` fixes Σ = I: the hidden
@@ -49,13 +49,13 @@ learning_rate : {"cosine", "adaptive", "constant"}, default="cosine"
     along a half cosine to zero at the end of ``max_iter`` epochs: the fit
     runs its ``max_iter`` epochs as a budget (``tol`` on the training loss
     does not cut it short; ``early_stopping`` on the validation score does),
-    and a ``warm_start`` refit runs a new cosine. ``"adaptive"`` divides both steps by 5 each time two epochs in a
-    row fail to improve the training loss (or the validation score with
-    ``early_stopping``) by ``tol``; ``"constant"`` keeps them.
-    ``partial_fit`` ignores this: a stream has no end to anneal towards, so
-    its steps start at 0.3 times the peak and fall with the number of steps
-    taken over all calls, as ``1 / sqrt(1 + steps / 1000)``, never below a
-    tenth of the first
+    and a ``warm_start`` refit runs a new cosine. ``"adaptive"`` divides
+    both steps by 5 each time two epochs in a row fail to improve the
+    training loss (or the validation score with ``early_stopping``) by
+    ``tol``; ``"constant"`` keeps them. ``partial_fit`` ignores this: a
+    stream has no end to anneal towards, so its steps start at 0.3 times the
+    peak and fall with the number of steps taken over all calls, as
+    ``1 / sqrt(1 + steps / 1000)``, never below a tenth of the first
     (whatever the chunk sizes, and never because a call failed to improve).
 
 learning_rate_init : float, default=0.1
@@ -106,7 +106,8 @@ precision : {"auto", "float32", "bfloat16"}, default="auto"
     state and the loss stay float32; ``"auto"`` does so where the hardware
     runs bfloat16 natively (CPUs with AVX512-BF16 or AMX, CUDA GPUs with
     bfloat16) and uses float32 elsewhere; ``"float32"`` never does.
-    float64 data always train exactly in float64, and prediction always
+    float64 data always train exactly in float64, sparse data in their
+    own dtype (torch has no bfloat16 sparse matmul), and prediction always
     runs in the dtype of the fitted weights.
 
 n_jobs : int or None, default=None
@@ -127,19 +128,19 @@ verbose : int or bool, default=0
     Print the loss (and validation score) after each epoch."""
 
 COMMON_ATTRIBUTES = """\
-components_ : ndarray of shape (rank_, n_features_in_)
+components_ : ndarray of shape (``rank_``, ``n_features_in_``)
     Vᵀ, the learned factor of Σ = V Vᵀ; the rows span the learned subspace.
     A sparse identity matrix with ``covariance="identity"``.
 
-spectrum_ : ndarray of shape (rank_,)
+spectrum_ : ndarray of shape (``rank_``,)
     Eigenvalues of Σ = V Vᵀ (the squared singular values of V), in descending
-    order. The hidden weights' covariance is Σ / rank_.
+    order. The hidden weights' covariance is Σ / ``rank_``.
 
 effective_rank_ : float
     Effective rank of Σ (Roy & Vetterli, 2007): ``exp(-sum(p * log p))`` with
     ``p = spectrum_ / spectrum_.sum()``; it equals r for r equal eigenvalues.
 
-random_weights_ : ndarray of shape (n_hidden, rank_)
+random_weights_ : ndarray of shape (n_hidden, ``rank_``)
     The frozen N(0, 1) draws Z; the hidden weights are ``V Z.T / sqrt(rank_)``.
 
 hidden_bias_ : ndarray of shape (n_hidden,)
@@ -175,7 +176,7 @@ best_validation_score_ : float or None
 n_features_in_ : int
     Number of features seen during fit.
 
-feature_names_in_ : ndarray of shape (n_features_in_,)
+feature_names_in_ : ndarray of shape (``n_features_in_``,)
     Names of features seen during fit, when X has string column names."""
 
 

@@ -249,15 +249,18 @@ def fast_bfloat16(device: torch.device) -> bool:
     return bool(check is not None and check())
 
 
-def autocast_dtype(precision: str, dtype, device: torch.device) -> torch.dtype | None:
+def autocast_dtype(
+    precision: str, dtype, device: torch.device, sparse: bool = False
+) -> torch.dtype | None:
     """The dtype training autocasts its matmuls to, or None for none.
 
-    float64 data always train exactly in float64. For float32 data,
+    float64 data always train exactly in float64, and sparse data in their
+    own dtype (torch has no bfloat16 sparse matmul). For dense float32 data,
     ``"bfloat16"`` autocasts the matmuls (weights, Adam and the loss stay
     float32), ``"float32"`` does not, and ``"auto"`` autocasts where
     :func:`fast_bfloat16` says the hardware runs it natively.
     """
-    if np.dtype(dtype) == np.float64 or precision == "float32":
+    if np.dtype(dtype) == np.float64 or precision == "float32" or sparse:
         return None
     if precision == "bfloat16" or fast_bfloat16(device):
         return torch.bfloat16

@@ -33,7 +33,7 @@ class HalfNetTransformer(TransformerMixin, BaseHalfNet):
 
     output : {{"features", "projection"}}, default="features"
         What ``transform`` returns: the ``n_hidden`` random features, or the
-        projection ``X @ components_.T`` of shape (n_samples, rank_).
+        projection ``X @ components_.T`` of shape (n_samples, ``rank_``).
 
     Attributes
     ----------
@@ -175,7 +175,7 @@ class HalfNetTransformer(TransformerMixin, BaseHalfNet):
 
         Returns
         -------
-        X_new : ndarray of shape (n_samples, n_hidden) or (n_samples, rank_)
+        X_new : ndarray of shape (n_samples, n_hidden) or (n_samples, ``rank_``)
             Features whose inner products approximate the learned kernel, or
             ``X @ components_.T`` with ``output="projection"``.
         """

@@ -304,3 +304,16 @@ def test_best_loss_is_the_lowest_training_loss_under_early_stopping(small_digits
     X, y = small_digits
     est = quiet(HalfNetClassifier(n_hidden=30, rank=2, max_iter=4, early_stopping=True), X, y)
     assert est.best_loss_ == min(est.loss_curve_)
+
+
+@pytest.mark.parametrize("precision", ["auto", "bfloat16", "float32"])
+def test_sparse_float32_input_trains_under_every_precision(small_digits, precision):
+    X, y = small_digits
+    X = X.copy()
+    X[np.abs(X) < 0.5] = 0.0
+    est = quiet(
+        HalfNetClassifier(n_hidden=30, rank=2, max_iter=2, precision=precision),
+        sp.csr_matrix(X),
+        y,
+    )
+    assert _finite_model(est) and est.head_coef_.dtype == np.float32
