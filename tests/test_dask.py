@@ -82,6 +82,7 @@ def test_incremental_search_over_rank(client, digits_split):
         {"rank": [2, 16]},
         n_initial_parameters="grid",
         max_iter=3,
+        decay_rate=None,
         random_state=0,
     )
     X_chunks = da.from_array(X_train, chunks=(300, -1))
