@@ -279,6 +279,9 @@ class BaseHalfNet(_callbacks.CallbackSupportMixin, BaseEstimator):
                 self,
                 max_epochs=1 if incremental else self._epochs(_rows_of(X)),
                 task_name="partial_fit" if incremental else "fit",
+                X=X,
+                y=y,
+                sample_weight=sample_weight,
             ) as on_epoch:
                 state, history = self._train(X, y, sample_weight, incremental, classes, on_epoch)
         except BaseException:
