@@ -64,6 +64,13 @@ def _train(estimator, X, y, n_epochs, *, max_epochs=None, task_name="fit"):
     return len(snapshots), snapshots
 
 
+def _validation_monitor(X_val, y_val):
+    """A ScoringMonitor scoring accuracy on (X_val, y_val), whatever data the fit passes."""
+    return callback.ScoringMonitor(
+        scoring={"validation": lambda model, X_, y_: model.score(X_val, y_val)}
+    )
+
+
 @pytest.fixture(scope="module")
 def data(small_digits):
     X, y = small_digits
@@ -114,24 +121,10 @@ def test_teardown_runs_on_errors(data, error):
     assert not hasattr(estimator, "_callback_fit_ctx")
 
 
-def test_progress_bar_for_fit_and_partial_fit(data, capsys):
-    pytest.importorskip("rich")
-    X, y, _, _ = data
-    estimator = CallbackClassifier().set_callbacks(callback.ProgressBar())
-    _train(estimator, X, y, 3)
-    assert "CallbackClassifier - fit" in capsys.readouterr().out
-    _train(estimator, X, y, 1, task_name="partial_fit")
-    out = capsys.readouterr().out
-    assert "CallbackClassifier - partial_fit" in out
-    assert "100%" in out
-
-
 def test_scoring_monitor_scores_each_epoch_on_validation_data(data):
     pytest.importorskip("pandas")
     X, y, X_val, y_val = data
-    monitor = callback.ScoringMonitor(
-        scoring={"validation": lambda model, X_, y_: model.score(X_val, y_val)}
-    )
+    monitor = _validation_monitor(X_val, y_val)
     estimator = CallbackClassifier().set_callbacks(monitor)
     n_run, snapshots = _train(estimator, X, y, 4)
     log = monitor.get_logs().data_as_pandas
@@ -200,9 +193,7 @@ def test_progress_bar_in_a_pipeline_shows_the_epochs(data, capsys):
 def test_scoring_monitor_scores_each_epoch_of_fit(data):
     pytest.importorskip("pandas")
     X, y, X_val, y_val = data
-    monitor = callback.ScoringMonitor(
-        scoring={"validation": lambda model, X_, y_: model.score(X_val, y_val)}
-    )
+    monitor = _validation_monitor(X_val, y_val)
     # Constant steps: the first k epochs of a longer fit are a fit of k epochs.
     params = {**FAST, "learning_rate": "constant", "tol": 0}
     HalfNetClassifier(**params, max_iter=4).set_callbacks(monitor).fit(X, y)

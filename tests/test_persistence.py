@@ -7,20 +7,13 @@ import joblib
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from test_common import output_of
 
 from skhalfnet import HalfNetClassifier, HalfNetRegressor, HalfNetTransformer
 
 sio = pytest.importorskip("skops.io")
 
 ESTIMATORS = [HalfNetClassifier, HalfNetRegressor, HalfNetTransformer]
-
-
-def _output(estimator, X):
-    if isinstance(estimator, HalfNetClassifier):
-        return estimator.predict_proba(X)
-    if isinstance(estimator, HalfNetRegressor):
-        return estimator.predict(X)
-    return estimator.transform(X)
 
 
 def _type_name(cls):
@@ -82,7 +75,7 @@ def test_round_trip_predicts_the_same(how, Estimator, covariance, fitted, small_
     estimator = fitted[Estimator, covariance]
     loaded = ROUND_TRIPS[how](estimator, tmp_path / "model")
     assert type(loaded) is Estimator
-    np.testing.assert_array_equal(_output(loaded, X), _output(estimator, X))
+    np.testing.assert_array_equal(output_of(loaded, X), output_of(estimator, X))
     assert loaded.get_params() == estimator.get_params()
 
 
