@@ -526,7 +526,10 @@ def main(argv=None):
     table = summarise(runs)
     text = markdown(table)
     print("\n" + text)
-    (args.out / "results.md").write_text(header(runs, source.as_posix(), args) + "\n" + text + "\n")
+    heading = "# MNIST: HalfNet beside MLPs and random-weight baselines\n\n"
+    (args.out / "results.md").write_text(
+        heading + header(runs, source.as_posix(), args) + "\n" + text + "\n"
+    )
     title = setting(runs, args)
     plot_rank(table, args.out, args.width, title)
     plot_params(table, args.out, title)
