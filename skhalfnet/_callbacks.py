@@ -16,7 +16,8 @@ Contract with the training loop (``_base`` / ``_training``):
   callback asks training to stop.
 
 The task tree given to the callbacks is scikit-learn's: a root task named
-``task_name`` with up to ``max_epochs`` sequential subtasks named "epoch".
+``task_name`` with up to ``max_epochs`` sequential subtasks named "epoch"
+(any number when ``max_epochs`` is None).
 Callbacks asking for a ``fitted_estimator`` get a copy of the estimator with
 the attributes ``fitted_attributes()`` returns, so they can predict with the
 weights of that epoch. The last ``fitted_attributes`` given is called again
@@ -99,7 +100,7 @@ class _EpochTasks:
 
 @contextmanager
 def fit_callbacks(
-    estimator, *, max_epochs: int, task_name: str = "fit", X=None, y=None, sample_weight=None
+    estimator, *, max_epochs: int | None, task_name: str = "fit", X=None, y=None, sample_weight=None
 ):
     """Run the estimator's callbacks around one fit; yield the per-epoch hook.
 
@@ -108,8 +109,8 @@ def fit_callbacks(
     estimator : estimator instance
         The estimator being fitted; without ``sklearn.callback`` (scikit-learn
         < 1.9) the hook does nothing.
-    max_epochs : int
-        The most epochs this call can run.
+    max_epochs : int or None
+        The most epochs this call can run; None when it is not known in advance.
     task_name : str, default="fit"
         The name of the root task ("fit" or "partial_fit").
     X, y : array-like, default=None

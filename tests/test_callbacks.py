@@ -44,16 +44,16 @@ def _fitted_attributes(estimator):
     return {name: getattr(estimator, name) for name in [*names, "_fitted_layer"]}
 
 
-def _train(estimator, X, y, n_epochs, *, max_epochs=None, task_name="fit"):
+def _train(estimator, X, y, n_epochs, *, max_epochs=..., task_name="fit"):
     """Train ``estimator`` epoch by epoch as the training loop does, through fit_callbacks.
 
     A separate estimator runs the epochs (partial_fit); its attributes after
-    each epoch are handed to the hook. Returns the number of epochs run and
-    each epoch's attributes.
+    each epoch are handed to the hook; ``max_epochs`` defaults to ``n_epochs``.
+    Returns the number of epochs run and each epoch's attributes.
     """
     trainer = HalfNetClassifier(n_hidden=100, rank=4, random_state=0)
     snapshots = []
-    max_epochs = n_epochs if max_epochs is None else max_epochs
+    max_epochs = n_epochs if max_epochs is ... else max_epochs
     with fit_callbacks(estimator, max_epochs=max_epochs, task_name=task_name, X=X, y=y) as hook:
         for epoch in range(n_epochs):
             trainer.partial_fit(X, y, classes=np.unique(y))
@@ -96,6 +96,14 @@ def test_epoch_that_did_not_run_is_closed(data):
     _train(CallbackClassifier().set_callbacks(recorder), X, y, 2, max_epochs=5)
     ends = [r for r in recorder.record if r[0] == "end"]
     assert ends == [*[("end", "epoch", i) for i in range(3)], ("end", "fit", 0)]
+
+
+def test_unknown_number_of_epochs(data):
+    X, y, _, _ = data
+    recorder = Recorder()
+    _train(CallbackClassifier().set_callbacks(recorder), X, y, 3, max_epochs=None)
+    ends = [r for r in recorder.record if r[0] == "end"]
+    assert ends == [*[("end", "epoch", i) for i in range(4)], ("end", "fit", 0)]
 
 
 def test_stop_request_ends_training(data):
