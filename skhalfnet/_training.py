@@ -297,6 +297,7 @@ def train(
         if config.verbose:
             print(message, flush=True)
         if on_epoch is not None and on_epoch(epoch, loss, module.export_state):
+            history.converged = True  # a callback's stop is not a budget running out
             break
         # A cosine schedule is a budget: only a validation score may cut it short.
         stall_stops = config.early_stopping or config.schedule != "cosine"

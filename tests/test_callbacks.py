@@ -1,7 +1,10 @@
 """scikit-learn's callback API (sklearn.callback) on the HalfNet estimators."""
 
+import warnings
+
 import numpy as np
 import pytest
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
@@ -218,7 +221,10 @@ def test_stop_request_ends_fit_early(data):
     X, y, X_val, _ = data
     recorder = Recorder(stop_at_epoch=1)
     params = {**FAST, "learning_rate": "constant", "tol": 0}
-    stopped = HalfNetClassifier(**params, max_iter=10).set_callbacks(recorder).fit(X, y)
+    with warnings.catch_warnings():
+        # A callback's stop is not the epoch budget running out: no ConvergenceWarning.
+        warnings.simplefilter("error", ConvergenceWarning)
+        stopped = HalfNetClassifier(**params, max_iter=10).set_callbacks(recorder).fit(X, y)
     assert stopped.n_iter_ == 2
     two_epochs = HalfNetClassifier(**params, max_iter=2).fit(X, y)
     np.testing.assert_array_equal(stopped.predict_proba(X_val), two_epochs.predict_proba(X_val))
