@@ -453,11 +453,12 @@ def run_task(spec, settings, result_path):
 class Runner:
     """Starts each measurement in a fresh process and appends its record to runs.jsonl."""
 
-    def __init__(self, settings, quick, out):
+    def __init__(self, settings, quick, out, append=False):
         self.settings, self.quick, self.out = settings, quick, out
         self.records = []
         self.runs_path = out / "runs.jsonl"
-        self.runs_path.write_text("")
+        if not append:
+            self.runs_path.write_text("")
 
     def measure(self, part, name, spec, threads):
         spec = {**spec, "threads": threads}
@@ -633,7 +634,14 @@ def run_load(runner, settings):
         runner.measure("load", f"{busy} busy processes, OpenMP spinning", spec, None)
 
 
+def run_default_fit(runner, settings):
+    for threads in settings.threads:
+        spec = {"task": "halfnet_once", "params": HALFNET_ROWS[DEFAULT_ROW]}
+        runner.measure("default_fit", DEFAULT_ROW, spec, threads)
+
+
 RUNS = {
+    "default": run_default_fit,
     "accuracy": run_accuracy,
     "throughput": run_throughput,
     "memory": run_memory,
@@ -647,8 +655,14 @@ def parse_args(argv=None):
     parser.add_argument(
         "--part",
         action="append",
-        choices=PARTS,
-        help="run only this part (repeatable); all parts by default",
+        choices=(*PARTS, "default"),
+        help="run only this part (repeatable); all parts by default; 'default' is the "
+        "default fit alone (also part of accuracy)",
+    )
+    parser.add_argument(
+        "--append",
+        action="store_true",
+        help="add the records to OUT/runs.jsonl and report all of them, instead of starting anew",
     )
     parser.add_argument("--threads", help="comma-separated thread counts, e.g. 1,2")
     parser.add_argument(
@@ -682,10 +696,10 @@ def main(argv=None):
     if args.report_only:
         records = read_records(out / "runs.jsonl")
     else:
-        runner = Runner(settings, args.quick, out)
+        runner = Runner(settings, args.quick, out, append=args.append)
         for part in args.part or PARTS:
             RUNS[part](runner, settings)
-        records = runner.records
+        records = read_records(out / "runs.jsonl") if args.append else runner.records
     command = "python benchmarks/bench_speed.py " + " ".join(sys.argv[1:] if argv is None else argv)
     print(write_report(records, out, settings, command=command))
 
