@@ -344,12 +344,11 @@ class BaseHalfNet(_callbacks.CallbackSupportMixin, BaseEstimator):
             )
             scorer = self._validation_scorer(targets[validation_rows], weights[validation_rows])
         n_train = X.shape[0] if train_rows is None else len(train_rows)
-        n_rows = X.shape[0]
         device = _layer.resolve_device(self.device)
         config = _training.TrainingConfig(
             loss=loss,
             batch_size=self.batch_size,
-            max_iter=1 if incremental else self._epochs(n_rows),
+            max_iter=1 if incremental else resolved_epochs(self.max_iter, n_train, self.batch_size),
             lr_head=lr_head,
             lr_components=lr_components,
             # scikit-learn's MLP convention: alpha / (2 · rows in the batch) · ||W||²
@@ -387,7 +386,11 @@ class BaseHalfNet(_callbacks.CallbackSupportMixin, BaseEstimator):
             )
 
     def _epochs(self, n_rows: int | None) -> int | None:
-        """Epochs of one fit on ``n_rows`` rows (the training part under early stopping)."""
+        """Epochs of a fit on ``n_rows`` rows, for the callbacks before X is validated.
+
+        Under early stopping, the rows the split will hold out are taken off
+        first, as ``train_test_split`` does.
+        """
         if n_rows is not None and self.early_stopping:
             n_rows -= int(np.ceil(self.validation_fraction * n_rows))
         return resolved_epochs(self.max_iter, n_rows, self.batch_size)

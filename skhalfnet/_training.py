@@ -175,7 +175,7 @@ def _autocast(device: torch.device, dtype: torch.dtype | None):
 
 @dataclass
 class _Data:
-    """The training data on their way to the module, and the step counter."""
+    """The training data on their way to the module, and this call's step counter."""
 
     X: object
     targets: torch.Tensor
@@ -196,7 +196,9 @@ def _run_epoch(module, optimizer, data: _Data, config, generator, history) -> to
     schedule = SCHEDULES[config.schedule]
     total = torch.zeros((), dtype=torch.float64, device=device)
     for start in range(0, n_samples, config.batch_size):
-        factor = schedule(data.step, data.total_steps, data.steps_per_epoch, history.step_scale)
+        # The stream schedule counts every step ever taken; the others count this call's.
+        position = data.step + (history.n_steps if config.schedule == "stream" else 0)
+        factor = schedule(position, data.total_steps, data.steps_per_epoch, history.step_scale)
         _set_step_factor(optimizer, factor)
         rows = order[start : start + config.batch_size].to(device)
         batch = as_torch_rows(data.X, rows, device)
@@ -314,7 +316,7 @@ def train(
     if config.early_stopping and best_snapshot is not None and history.validation_scores:
         _restore(module, optimizer, best_snapshot)
     history.optimizer_state = optimizer_state_to_numpy(optimizer)
-    history.n_steps = data.step if config.schedule == "stream" else history.n_steps + data.step
+    history.n_steps += data.step
     return history
 
 
@@ -414,8 +416,6 @@ def fit_arrays(
         rows=train_rows,
         steps_per_epoch=steps_per_epoch,
         total_steps=steps_per_epoch * config.max_iter,
-        # The stream schedule counts every step ever taken; the others count this call's.
-        step=history.n_steps if config.schedule == "stream" else 0,
     )
     validation_score = None
     if validation_scorer is not None:
