@@ -201,8 +201,9 @@ def as_torch_rows(X, rows, device: torch.device, dtype: torch.dtype | None = Non
     sliced with scipy and becomes a sparse CSR tensor, never densified.
     """
     if isinstance(X, torch.Tensor):
-        # contiguous: C- and Fortran-ordered X give the same batches, bit for bit.
-        batch = X.index_select(0, rows.to(X.device)).contiguous()
+        # The gather writes a new C-ordered batch: C- and Fortran-ordered X give the
+        # same batches, bit for bit.
+        batch = X.index_select(0, rows.to(X.device))
         return batch.to(device=device, dtype=dtype)
     batch = X[rows.cpu().numpy()]
     if dtype is not None and batch.dtype != _NUMPY_DTYPES[dtype]:
