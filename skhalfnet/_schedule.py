@@ -14,11 +14,13 @@ WARMUP_FRACTION = 0.05
 ADAPTIVE_DIVISOR = 5.0
 #: ``partial_fit``: the stream's first step, relative to ``learning_rate_init`` (the peak of a
 #: cosine fit, which a stream without an end cannot anneal from) ...
-STREAM_START = 0.3
+STREAM_START = 0.6
 #: ... the steps after which it has fallen to 1/sqrt(2) of that ...
 STREAM_STEPS = 1000
 #: ... and the floor it never goes below, however long the stream.
 STREAM_FLOOR = 0.1
+#: partial_fit's model averages the trained weights over about this many recent steps.
+STREAM_AVERAGE_STEPS = 40
 
 
 def constant(step: int, total_steps: int, steps_per_epoch: int, adaptive_scale: float) -> float:
@@ -34,6 +36,15 @@ def stream(step: int, total_steps: int, steps_per_epoch: int, adaptive_scale: fl
     call improved, so a long stream keeps learning at the floor.
     """
     return STREAM_START * max(STREAM_FLOOR, (1.0 + step / STREAM_STEPS) ** -0.5)
+
+
+def stream_average_weight(step: int) -> float:
+    """Weight of the newest weights in partial_fit's running average after ``step`` steps.
+
+    ``1 / step`` (the plain mean) until :data:`STREAM_AVERAGE_STEPS` steps, then
+    the fixed weight of an exponential average over about that many steps.
+    """
+    return 1.0 / min(max(step, 1), STREAM_AVERAGE_STEPS)
 
 
 def adaptive(step: int, total_steps: int, steps_per_epoch: int, adaptive_scale: float) -> float:

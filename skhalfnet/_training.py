@@ -28,7 +28,7 @@ from ._layer import (
     torch_dtype,
     wrap_dense,
 )
-from ._schedule import ADAPTIVE_DIVISOR, SCHEDULES
+from ._schedule import ADAPTIVE_DIVISOR, SCHEDULES, stream_average_weight
 
 LOSSES = ("softmax", "logistic", "squared")
 #: At most this many hidden values per inference batch (16 MiB in float32).
@@ -75,6 +75,9 @@ class TrainingHistory:
     step_scale: float = 1.0
     n_steps: int = 0
     optimizer_state: list[dict] | None = None
+    #: partial_fit only: the trained weights (numpy, in the module's parameter order)
+    #: behind the averaged weights the estimator predicts with.
+    training_weights: list | None = None
     converged: bool = False
     non_finite: bool = False
 
@@ -154,17 +157,66 @@ def _penalty(module: HalfNetModule, weight_decay: float) -> float:
     return 0.5 * weight_decay * float(total)
 
 
-def _snapshot(module: HalfNetModule, optimizer) -> tuple[dict, dict]:
+def _snapshot(module: HalfNetModule, optimizer, average=None) -> tuple:
     params = {name: p.detach().clone() for name, p in module.named_parameters()}
-    return params, copy.deepcopy(optimizer.state_dict())
+    averaged = None if average is None else [v.clone() for v in average.values]
+    return params, copy.deepcopy(optimizer.state_dict()), averaged
 
 
-def _restore(module: HalfNetModule, optimizer, snapshot: tuple[dict, dict]) -> None:
-    params, optimizer_state = snapshot
+def _restore(module: HalfNetModule, optimizer, snapshot: tuple, average=None) -> None:
+    params, optimizer_state, averaged = snapshot
     with torch.no_grad():
         for name, p in module.named_parameters():
             p.copy_(params[name])
+        if average is not None:
+            for value, saved in zip(average.values, averaged, strict=True):
+                value.copy_(saved)
     optimizer.load_state_dict(optimizer_state)
+
+
+class _StreamAverage:
+    """partial_fit's model: a running average of the trained weights.
+
+    A stream has no end for the steps to anneal towards, so the estimator
+    predicts with an average of the weights over the last
+    :data:`~skhalfnet._schedule.STREAM_AVERAGE_STEPS` steps (Polyak averaging),
+    while training goes on from the trained weights, which
+    ``history.training_weights`` carries to the next call. The average starts
+    from the weights the call was given (the previous call's average).
+    """
+
+    def __init__(self, module: HalfNetModule, history: TrainingHistory):
+        self.params = list(module.parameters())
+        self.values = [p.detach().clone() for p in self.params]
+        if history.training_weights is not None:
+            with torch.no_grad():
+                for p, saved in zip(self.params, history.training_weights, strict=True):
+                    p.copy_(torch.as_tensor(saved))
+
+    @torch.no_grad()
+    def update(self, step: int) -> None:
+        """Fold in the weights after ``step`` steps of the whole stream."""
+        weight = stream_average_weight(step)
+        for value, p in zip(self.values, self.params, strict=True):
+            value.lerp_(p.detach(), weight)
+
+    @torch.no_grad()
+    def export(self, module: HalfNetModule) -> NetworkState:
+        """The averaged network as numpy arrays (the module keeps its trained weights)."""
+        trained = [p.detach().clone() for p in self.params]
+        for p, value in zip(self.params, self.values, strict=True):
+            p.copy_(value)
+        state = module.export_state()
+        for p, saved in zip(self.params, trained, strict=True):
+            p.copy_(saved)
+        return state
+
+    @torch.no_grad()
+    def finish(self, module: HalfNetModule, history: TrainingHistory) -> None:
+        """Keep the trained weights in ``history`` and leave the average in the module."""
+        history.training_weights = [p.detach().cpu().numpy().copy() for p in self.params]
+        for p, value in zip(self.params, self.values, strict=True):
+            p.copy_(value)
 
 
 def _autocast(device: torch.device, dtype: torch.dtype | None):
@@ -186,7 +238,9 @@ class _Data:
     step: int = 0
 
 
-def _run_epoch(module, optimizer, data: _Data, config, generator, history) -> torch.Tensor:
+def _run_epoch(
+    module, optimizer, data: _Data, config, generator, history, average=None
+) -> torch.Tensor:
     """One pass over ``data.rows``; returns the sum of the weighted per-sample losses."""
     n_samples = data.rows.shape[0]
     device = data.targets.device
@@ -212,6 +266,8 @@ def _run_epoch(module, optimizer, data: _Data, config, generator, history) -> to
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
+        if average is not None:
+            average.update(position + 1)
         total += weighted.detach()
         data.step += 1
     return total
@@ -256,13 +312,16 @@ def train(
     """
     generator = torch.Generator().manual_seed(config.seed)
     module.set_low_precision(config.autocast_dtype)
+    average = _StreamAverage(module, history) if config.schedule == "stream" else None
+    history.training_weights = None
+    export = module.export_state if average is None else lambda: average.export(module)
     optimizer = make_optimizer(module, config, history.optimizer_state)
     best_snapshot = _snapshot(module, optimizer) if config.early_stopping else None
     history.converged = history.non_finite = False
     for epoch in range(config.max_iter):
-        epoch_start = _snapshot(module, optimizer)
+        epoch_start = _snapshot(module, optimizer, average)
         try:
-            weighted_sum = _run_epoch(module, optimizer, data, config, generator, history)
+            weighted_sum = _run_epoch(module, optimizer, data, config, generator, history, average)
             loss = float(weighted_sum) / data.rows.shape[0] + _penalty(module, config.weight_decay)
             finite = math.isfinite(loss) and module.parameters_finite()
         except RuntimeError as error:  # Adam's step overflowing the dtype
@@ -270,7 +329,7 @@ def train(
                 raise
             loss, finite = math.nan, False
         if not finite:
-            _restore(module, optimizer, epoch_start)
+            _restore(module, optimizer, epoch_start, average)
             history.non_finite = True
             _non_finite_warning(loss, history)
             break
@@ -298,7 +357,7 @@ def train(
             message += f", steps divided by {ADAPTIVE_DIVISOR:g}"
         if config.verbose:
             print(message, flush=True)
-        if on_epoch is not None and on_epoch(epoch, loss, module.export_state):
+        if on_epoch is not None and on_epoch(epoch, loss, export):
             history.converged = True  # a callback's stop is not a budget running out
             break
         # A cosine schedule is a budget: only a validation score may cut it short.
@@ -317,6 +376,8 @@ def train(
         _restore(module, optimizer, best_snapshot)
     history.optimizer_state = optimizer_state_to_numpy(optimizer)
     history.n_steps += data.step
+    if average is not None:
+        average.finish(module, history)
     return history
 
 
