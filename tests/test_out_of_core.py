@@ -32,11 +32,11 @@ def test_incremental_on_chunks_matches_an_in_memory_fit(digits_split):
         for _ in range(n_passes):
             stream.partial_fit(X_chunks, y_chunks, classes=np.unique(y_train))
     assert stream.estimator_.n_iter_ == n_passes * X_chunks.numblocks[0]
-    # The same number of epochs in memory, with partial_fit's constant steps.
-    in_memory = HalfNetClassifier(**params, max_iter=n_passes, learning_rate="constant")
+    # Within half a point of the same number of epochs in memory, default schedule.
+    in_memory = HalfNetClassifier(**params, max_iter=n_passes)
     reference = in_memory.fit(X_train, y_train).score(X_test, y_test)
     streamed = stream.score(X_test, y_test)
-    assert streamed >= reference - 0.02, (streamed, reference)
+    assert streamed >= reference - 0.005, (streamed, reference)
 
 
 def test_memory_mapped_file_trains_like_the_array(small_digits, tmp_path):
