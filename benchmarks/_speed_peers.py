@@ -50,6 +50,51 @@ def matmul_gflops(size: int, dtype: str, repeats: int, seed: int = 0) -> float:
     return 2.0 * size**3 / best / 1e9
 
 
+def step_matmul_gflops(
+    n_hidden: int, rank: int, batch_size: int, n_features: int, n_classes: int,
+    dtype: str, repeats: int, seed: int = 0,
+) -> float:
+    """Best GFLOP/s of the seven matmuls of one HalfNet training step, and nothing else.
+
+    Forward ``X V``, ``P Z`` (with the bias), ``A Wᵀ``; backward ``G W``, ``Gᵀ A``,
+    ``G_A Zᵀ``, ``Xᵀ G_P``: the 4·d·k + 4·k·H + 6·H·C flops per sample that the
+    throughput table counts, into preallocated outputs. No activation, loss, optimiser
+    or row gather, so no training step at these shapes can run faster than this.
+    """
+    generator = torch.Generator().manual_seed(seed)
+    kind = TORCH_DTYPES[dtype]
+
+    def rand(*shape):
+        return torch.randn(*shape, generator=generator).to(kind)
+
+    X, V = rand(batch_size, n_features), rand(n_features, rank)
+    Z_t, b, W = rand(rank, n_hidden), rand(n_hidden), rand(n_classes, n_hidden)
+    G = rand(batch_size, n_classes)
+    P, A, out = rand(batch_size, rank), rand(batch_size, n_hidden), rand(batch_size, n_classes)
+    G_A, G_W, G_P, G_V = torch.empty_like(A), torch.empty_like(W), torch.empty_like(P), torch.empty_like(V)
+
+    def step():
+        torch.mm(X, V, out=P)
+        torch.addmm(b, P, Z_t, out=A)
+        torch.mm(A, W.T, out=out)
+        torch.mm(G, W, out=G_A)
+        torch.mm(G.T, A, out=G_W)
+        torch.mm(G_A, Z_t.T, out=G_P)
+        torch.mm(X.T, G_P, out=G_V)
+
+    step()  # warm-up
+    best = math.inf
+    for _ in range(repeats):
+        start = time.perf_counter()
+        for _ in range(10):
+            step()
+        best = min(best, (time.perf_counter() - start) / 10)
+    flops = batch_size * (
+        4 * n_features * rank + 4 * rank * n_hidden + 6 * n_hidden * n_classes
+    )
+    return flops / best / 1e9
+
+
 class BareHalfNet(nn.Module):
     """``out = relu((X V) Zᵀ / sqrt(k) + b) Wᵀ / sqrt(H) + c``; V, W and c trained, Z and b frozen.
 

@@ -132,8 +132,10 @@ def peak_table(records: list[dict]) -> str:
 def throughput_table(records: list[dict]) -> str:
     best = peaks(records)
     bare = {(r["name"], r["threads"]): r["result"] for r in by_part(records, "bare")}
+    ceiling = {(r["name"], r["threads"]): r["result"] for r in by_part(records, "ceiling")}
     header = ["threads", "n_hidden x rank, precision", "batch", "epoch wall s (CPU s)"]
     header += ["GFLOP/s (per CPU s)", "of float32 peak", "of bf16 peak"]
+    header += ["the step's matmuls alone: GFLOP/s, of float32 peak"]
     header += ["bare loop epoch wall s (CPU s)", "estimator / bare, wall (CPU)"]
     header += ["test acc. after 1 + E epochs: estimator, bare loop"]
     rows = []
@@ -148,6 +150,13 @@ def throughput_table(records: list[dict]) -> str:
         row = [threads_label(threads), r["name"], result["batch_size"]]
         row += [f"{result['epoch_wall_s']:.2f} ({result['epoch_cpu_s']:.2f})"]
         row += [f"{gflops:.0f} ({work / result['epoch_cpu_s']:.0f})", *fractions]
+        alone = ceiling.get((r["name"], threads))
+        f32_peak = best.get((threads, "float32"))
+        row += [
+            f"{alone['gflops']:.0f}, {alone['gflops'] / f32_peak:.0%}"
+            if alone and f32_peak
+            else "–"
+        ]
         loop = bare.get((r["name"], threads))
         if loop is None:
             rows.append([*row, "–", "–", f"{result['accuracy']:.4f}, –"])
@@ -303,7 +312,10 @@ def sections(settings) -> list[tuple[str, str, str, object]]:
             "for X or the frozen Z). The estimator's epoch is the time of a fit of 1 + E "
             "epochs minus that of a 1-epoch fit, over E; the bare loop is the same model "
             "in plain torch (benchmarks/_speed_peers.py), timed over E epochs after a "
-            "first one. GFLOP/s and the fractions of the peaks from wall time.",
+            "first one. GFLOP/s and the fractions of the peaks from wall time. \"The "
+            "step's matmuls alone\" times only the seven matmuls of one step at the same "
+            "shape and batch (no activation, loss, optimiser or gather): the ceiling for "
+            "any training loop at that shape with torch's matmuls.",
             throughput_table,
         ),
         (

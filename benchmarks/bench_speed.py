@@ -413,7 +413,19 @@ def loaded_fit(data, spec, settings):
     }
 
 
+def step_matmuls(data, spec, settings):
+    """GFLOP/s of a training step's seven matmuls alone, at the shape (see _speed_peers)."""
+    from _speed_peers import step_matmul_gflops
+
+    gflops = step_matmul_gflops(
+        spec["n_hidden"], spec["rank"], spec["batch_size"], 784, 10,
+        spec["precision"], settings.matmul_repeats,
+    )
+    return {"gflops": gflops}
+
+
 TASKS = {
+    "step_matmuls": step_matmuls,
     "halfnet_budgets": fit_halfnet_budgets,
     "halfnet_once": fit_halfnet_once,
     "mlp": fit_mlp,
@@ -442,7 +454,7 @@ def run_task(spec, settings, result_path):
         torch.set_num_threads(threads)
         threadpool_limits(threads)
     warnings.simplefilter("ignore", ConvergenceWarning)
-    data = load_data(settings.n_train) if spec["task"] != "matmul" else None
+    data = load_data(settings.n_train) if spec["task"] not in ("matmul", "step_matmuls") else None
     result = TASKS[spec["task"]](data, spec, settings)
     Path(result_path).write_text(json.dumps(result))
 
@@ -591,6 +603,8 @@ def run_throughput(runner, settings):
                 spec = {"task": "bare_epoch", **shape, "batch_size": default_batch}
                 spec.update(precision=precision, epochs=epochs)
                 runner.measure("bare", name, spec, threads)
+                spec = {"task": "step_matmuls", **shape, "batch_size": default_batch}
+                runner.measure("ceiling", name, {**spec, "precision": precision}, threads)
 
 
 def run_memory(runner, settings):
