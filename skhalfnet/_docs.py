@@ -53,10 +53,13 @@ learning_rate : {"cosine", "adaptive", "constant"}, default="cosine"
     both steps by 5 each time two epochs in a row fail to improve the
     training loss (or the validation score with ``early_stopping``) by
     ``tol``; ``"constant"`` keeps them. ``partial_fit`` ignores this: a
-    stream has no end to anneal towards, so its steps start at 0.3 times the
+    stream has no end to anneal towards, so its steps start at 0.6 times the
     peak and fall with the number of steps taken over all calls, as
     ``1 / sqrt(1 + steps / 1000)``, never below a tenth of the first
-    (whatever the chunk sizes, and never because a call failed to improve).
+    (whatever the chunk sizes, and never because a call failed to improve);
+    and the weights it predicts with are a running average of the trained
+    weights over about the last 40 steps, which does for a stream what the
+    end of the cosine does for ``fit``.
 
 learning_rate_init : float, default=0.1
     Peak Adam step of the head at ``n_hidden=4000``. The head's step is

@@ -116,7 +116,12 @@ class HalfNetRegressor(RegressorMixin, BaseHalfNet):
 
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, sample_weight=None) -> HalfNetRegressor:
-        """Run one epoch of Adam on (X, y), starting from the current weights.
+        """Run one epoch of Adam on (X, y), continuing the stream of earlier calls.
+
+        Training continues from the weights the previous call trained; the
+        fitted attributes (and so the predictions) are a running average of
+        the trained weights over about the last 40 steps (see
+        ``learning_rate``).
 
         Parameters
         ----------
