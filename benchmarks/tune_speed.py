@@ -57,6 +57,9 @@ GRID = {
     "w2000-k64-e8-lr.1": dict(n_hidden=2000, rank=64, max_iter=8, learning_rate_init=0.1),
     "w1000-k64-e6-lr.1": dict(n_hidden=1000, rank=64, max_iter=6, learning_rate_init=0.1),
     "w1000-k64-e8-lr.15": dict(n_hidden=1000, rank=64, max_iter=8, learning_rate_init=0.15),
+    # fourth round: the default width and step over shorter budgets (time to accuracy)
+    "w2000-k64-e4-lr.1": dict(n_hidden=2000, rank=64, max_iter=4, learning_rate_init=0.1),
+    "w2000-k64-e5-lr.1": dict(n_hidden=2000, rank=64, max_iter=5, learning_rate_init=0.1),
 }
 
 

@@ -37,7 +37,7 @@ from .kernels import halfnet_kernel
 #: The rank used when ``rank=None``, capped by the number of features.
 DEFAULT_RANK = 64
 #: ``max_iter="auto"``: this many epochs ...
-AUTO_EPOCHS = 8
+AUTO_EPOCHS = 6
 #: ... or more, so that small data sets still get this many Adam steps.
 AUTO_MIN_STEPS = 500
 

@@ -72,7 +72,7 @@ learning_rate_init : float, default=0.1
 
 max_iter : int or "auto", default="auto"
     Maximum number of epochs (passes over the training data); with the
-    cosine schedule, the length of the schedule. ``"auto"`` means 8 epochs,
+    cosine schedule, the length of the schedule. ``"auto"`` means 6 epochs,
     or more on small data sets: enough epochs for 500 Adam steps.
 
 shuffle : bool, default=True

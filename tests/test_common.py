@@ -398,10 +398,10 @@ def test_predictions_use_the_fitted_layer_after_set_params(small_digits, fast):
     np.testing.assert_array_equal(est.kernel(X[:20]), K)
 
 
-def test_auto_budget_is_eight_epochs_or_500_steps(small_digits):
+def test_auto_budget_is_six_epochs_or_500_steps(small_digits):
     X, y = small_digits  # 400 rows at batch 256: 2 steps an epoch, so 250 epochs
     est = quiet_fit(HalfNetClassifier(n_hidden=20, rank=2, random_state=0), X, y)
     assert est.n_iter_ == 250
-    assert _base.resolved_epochs("auto", 60_000, 256) == 8
+    assert _base.resolved_epochs("auto", 60_000, 256) == 6
     assert _base.resolved_epochs("auto", 5000, 256) == 25
     assert _base.resolved_epochs(5, 400, 256) == 5
