@@ -17,7 +17,6 @@ import argparse
 import json
 import time
 
-import numpy as np
 import torch
 
 from skhalfnet import HalfNetClassifier, _schedule
@@ -25,8 +24,9 @@ from skhalfnet.datasets import load_mnist
 
 try:
     from _provenance import provenance
+    from bench_streaming import stream
 except ImportError:  # pragma: no cover - run from another directory
-    provenance = dict
+    raise SystemExit("run from benchmarks/: python tune_stream.py") from None
 
 #: name -> constants of skhalfnet._schedule set for that run. The first round (no
 #: averaging: STREAM_AVERAGE_STEPS=1) tried the steps alone; the second the averaging.
@@ -51,18 +51,6 @@ GRID = {
 BASE = dict(STREAM_START=0.3, STREAM_STEPS=1000, STREAM_FLOOR=0.1, STREAM_AVERAGE_STEPS=1)
 
 
-def stream_scores(params, X, y, X_valid, y_valid, chunk, passes, seed):
-    clf = HalfNetClassifier(**params)
-    order = np.random.default_rng(seed).permutation(len(y))
-    scores, start = [], time.process_time()
-    for _ in range(passes):
-        for begin in range(0, len(y), chunk):
-            rows = order[begin : begin + chunk]
-            clf.partial_fit(X[rows], y[rows], classes=np.arange(10))
-        scores.append(float(clf.score(X_valid, y_valid)))
-    return scores, time.process_time() - start
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--chunk", type=int, default=1000)
@@ -82,7 +70,7 @@ def main(argv=None):
     for name in args.configs:
         for constant, value in {**BASE, **GRID[name]}.items():
             setattr(_schedule, constant, value)
-        scores, cpu = stream_scores(
+        scores, cpu = stream(
             params, X_train, y_train, X_valid, y_valid, args.chunk, args.passes, args.seed
         )
         records.append({"config": name, "constants": {**BASE, **GRID[name]}, "valid_by_pass": scores,
