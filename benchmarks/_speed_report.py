@@ -131,25 +131,25 @@ def peak_table(records: list[dict]) -> str:
 
 def throughput_table(records: list[dict]) -> str:
     best = peaks(records)
-    bare = {(r["name"], r["threads"]): r["result"] for r in by_part(records, "bare")}
     ceiling = {(r["name"], r["threads"]): r["result"] for r in by_part(records, "ceiling")}
     header = ["threads", "n_hidden x rank, precision", "batch", "epoch wall s (CPU s)"]
     header += ["GFLOP/s (per CPU s)", "of float32 peak", "of bf16 peak"]
     header += ["the step's matmuls alone: GFLOP/s, of float32 peak"]
     header += ["bare loop epoch wall s (CPU s)", "estimator / bare, wall (CPU)"]
-    header += ["test acc. after 1 + E epochs: estimator, bare loop"]
+    header += ["test acc.: estimator, bare loop"]
     rows = []
     for r in by_part(records, "throughput"):
         result, threads = r["result"], r["threads"]
+        estimator, loop = result["estimator"], result["bare"]
         work = result["flops_per_sample"] * result["n_samples"] / 1e9
-        gflops = work / result["epoch_wall_s"]
+        gflops = work / estimator["epoch_wall_s"]
         fractions = [
             f"{gflops / best[(threads, dtype)]:.0%}" if best.get((threads, dtype)) else "–"
             for dtype in ("float32", "bfloat16")
         ]
         row = [threads_label(threads), r["name"], result["batch_size"]]
-        row += [f"{result['epoch_wall_s']:.2f} ({result['epoch_cpu_s']:.2f})"]
-        row += [f"{gflops:.0f} ({work / result['epoch_cpu_s']:.0f})", *fractions]
+        row += [f"{estimator['epoch_wall_s']:.2f} ({estimator['epoch_cpu_s']:.2f})"]
+        row += [f"{gflops:.0f} ({work / estimator['epoch_cpu_s']:.0f})", *fractions]
         alone = ceiling.get((r["name"], threads))
         f32_peak = best.get((threads, "float32"))
         row += [
@@ -157,16 +157,12 @@ def throughput_table(records: list[dict]) -> str:
             if alone and f32_peak
             else "–"
         ]
-        loop = bare.get((r["name"], threads))
-        if loop is None:
-            rows.append([*row, "–", "–", f"{result['accuracy']:.4f}, –"])
-            continue
         row += [f"{loop['epoch_wall_s']:.2f} ({loop['epoch_cpu_s']:.2f})"]
         row += [
-            f"{result['epoch_wall_s'] / loop['epoch_wall_s']:.2f} "
-            f"({result['epoch_cpu_s'] / loop['epoch_cpu_s']:.2f})"
+            f"{estimator['epoch_wall_s'] / loop['epoch_wall_s']:.2f} "
+            f"({estimator['epoch_cpu_s'] / loop['epoch_cpu_s']:.2f})"
         ]
-        rows.append([*row, f"{result['accuracy']:.4f}, {loop['accuracy']:.4f}"])
+        rows.append([*row, f"{estimator['accuracy']:.4f}, {loop['accuracy']:.4f}"])
     return markdown(header, rows)
 
 
@@ -309,10 +305,14 @@ def sections(settings) -> list[tuple[str, str, str, object]]:
             "throughput",
             "Epoch throughput",
             "Flops counted per sample: 4·d·k + 4·k·H + 6·H·C (the work done: no gradient "
-            "for X or the frozen Z). The estimator's epoch is the time of a fit of 1 + E "
-            "epochs minus that of a 1-epoch fit, over E; the bare loop is the same model "
-            "in plain torch (benchmarks/_speed_peers.py), timed over E epochs after a "
-            "first one. GFLOP/s and the fractions of the peaks from wall time. \"The "
+            "for X or the frozen Z). The estimator's epochs and those of a bare loop of the "
+            "same model in plain torch (benchmarks/_speed_peers.py) are timed in turn in "
+            f"one process: {settings.throughput_rounds} rounds of a fit of "
+            f"1 + {settings.throughput_epochs} epochs (each epoch after the first timed "
+            f"between two epoch ends by a callback) and {settings.throughput_epochs} "
+            "epochs of the bare loop; the table gives the median epoch of each. Accuracy "
+            "after the last fit (1 + E epochs) and after all of the bare loop's epochs. "
+            "GFLOP/s and the fractions of the peaks from wall time. \"The "
             "step's matmuls alone\" times only the seven matmuls of one step at the same "
             "shape and batch (no activation, loss, optimiser or gather): the ceiling for "
             "any training loop at that shape with torch's matmuls.",

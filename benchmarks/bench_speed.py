@@ -16,10 +16,11 @@ One run measures, at 1 and at 2 torch/BLAS threads, on MNIST (60,000 training an
     supports them. The MLPs are stepped one epoch per call and scored after each
     epoch, outside the timed region.
 ``throughput``
-    ``torch.mm`` peaks (float32 and bf16), the estimator's epoch time (the time of a
-    fit of ``1 + E`` epochs minus that of a 1-epoch fit, over E) in GFLOP/s counting
-    the work done per sample, ``4 d k + 4 k H + 6 H C`` flops (no gradient for X or
-    the frozen Z), as a fraction of the peaks, and a bare torch loop of the same model.
+    ``torch.mm`` peaks (float32 and bf16); the estimator's epoch time in GFLOP/s
+    counting the work done per sample, ``4 d k + 4 k H + 6 H C`` flops (no gradient
+    for X or the frozen Z), as a fraction of the peaks; and the epoch of a bare torch
+    loop of the same model, timed in turn with the estimator's in the same process
+    (:func:`paired_epochs`); and the step's seven matmuls alone at the same shape.
 ``memory``
     Peak RSS above the loaded data of fit, predict and transform at the default
     width, each in a fresh process.
@@ -117,6 +118,7 @@ class Settings:
     matmul_repeats: int = 5
     throughput_shapes: tuple = THROUGHPUT_SHAPES
     throughput_epochs: int = 3
+    throughput_rounds: int = 3
     memory_max_iter: int = 2
     memory_predict_rows: int = 60_000
     load_processes: tuple = (0, 2, 4)
@@ -138,6 +140,7 @@ QUICK = dataclasses.replace(
     matmul_repeats=3,
     throughput_shapes=((1000, 64),),
     throughput_epochs=2,
+    throughput_rounds=2,
     memory_max_iter=1,
     memory_predict_rows=10_000,
     load_processes=(2,),
@@ -323,43 +326,82 @@ def flops_per_sample(n_features, rank, n_hidden, n_outputs):
     return 4 * n_features * rank + 4 * rank * n_hidden + 6 * n_hidden * n_outputs
 
 
-def halfnet_epoch(data, spec, settings):
-    """The estimator's epoch: (time of a (1 + E)-epoch fit - time of a 1-epoch fit) / E."""
-    X, y = data[:2]
-    params, epochs = spec["params"], spec["epochs"]
-    warm_up(data, lambda X, y: halfnet(params, max_iter=1).fit(X, y))
-    short, short_cpu, short_wall = timed(lambda: halfnet(params, max_iter=1).fit(X, y))
-    model, cpu, wall = timed(lambda: halfnet(params, max_iter=1 + epochs).fit(X, y))
-    if (short.n_iter_, model.n_iter_) != (1, 1 + epochs):
-        raise RuntimeError(f"the fits stopped early ({short.n_iter_}, {model.n_iter_} epochs)")
-    n_outputs = model.head_coef_.shape[1]
-    return {
-        "epoch_cpu_s": (cpu - short_cpu) / epochs,
-        "epoch_wall_s": (wall - short_wall) / epochs,
-        "setup_wall_s": short_wall - (wall - short_wall) / epochs,
-        "batch_size": int(model.batch_size),
-        "flops_per_sample": flops_per_sample(
-            model.n_features_in_, model.rank_, model.n_hidden, n_outputs
-        ),
-        "n_samples": int(X.shape[0]),
-        "accuracy": float(model.score(*data[2:])),
-    }
+class EpochClock:
+    """A scikit-learn callback: the process CPU and wall clocks at the end of each epoch."""
+
+    def __init__(self):
+        self.marks = []
+
+    def setup(self, estimator, context):
+        pass
+
+    def teardown(self, estimator, context):
+        pass
+
+    def on_fit_task_begin(self, estimator, context):
+        pass
+
+    def on_fit_task_end(self, estimator, context, **kwargs):
+        if context.task_name == "epoch":
+            self.marks.append((time.process_time(), time.perf_counter()))
+        return False
+
+    def epochs(self):
+        """(CPU s, wall s) of each epoch after the first (which starts with the fit's setup)."""
+        return [
+            (cpu - last_cpu, wall - last_wall)
+            for (last_cpu, last_wall), (cpu, wall) in zip(self.marks, self.marks[1:])
+        ]
 
 
-def bare_epoch(data, spec, settings):
-    """The bare torch loop of the same model: mean over E epochs after a first one."""
+def paired_epochs(data, spec, settings):
+    """The estimator's epoch and the bare loop's, timed in turn in one process.
+
+    ``rounds`` times: a fit of ``1 + E`` epochs whose epochs after the first are timed
+    by :class:`EpochClock` (the time between two epoch ends: everything the estimator
+    does per epoch), then ``E`` epochs of the bare torch loop of the same model, each
+    timed alone. Alternating the two within one process exposes both to the same
+    machine conditions; the medians over all timed epochs are compared.
+    """
     from _speed_peers import make_bare_halfnet
 
     X, y = data[:2]
-    kwargs = {k: spec[k] for k in ("n_hidden", "rank", "batch_size", "precision")}
-    peer = make_bare_halfnet(X, y, seed=SEED, **kwargs)
-    _, _first_cpu, first_wall = timed(peer.step)
-    _, cpu, wall = timed(lambda: [peer.step() for _ in range(spec["epochs"])])
+    params, epochs, rounds = spec["params"], spec["epochs"], spec["rounds"]
+    shape = {"n_hidden": params["n_hidden"], "rank": params["rank"]}
+    warm_up(data, lambda X, y: halfnet(params, max_iter=1).fit(X, y))
+    model = halfnet(params, max_iter=1 + epochs)
+    if not hasattr(model, "set_callbacks"):
+        raise RuntimeError("timing the estimator's epochs needs scikit-learn's callbacks")
+    peer = make_bare_halfnet(
+        X, y, batch_size=model.batch_size, precision=spec["precision"], seed=SEED, **shape
+    )
+    _, _, first_bare_wall = timed(peer.step)
+    estimator_epochs, bare_epochs = [], []
+    for _ in range(rounds):
+        clock = EpochClock()
+        model = halfnet(params, max_iter=1 + epochs).set_callbacks(clock)
+        model.fit(X, y)
+        if model.n_iter_ != 1 + epochs:
+            raise RuntimeError(f"the fit stopped early, after {model.n_iter_} epochs")
+        estimator_epochs += clock.epochs()
+        bare_epochs += [timed(peer.step)[1:] for _ in range(epochs)]
+
+    def medians(times):
+        cpu, wall = np.median(np.array(times), axis=0)
+        return {"epoch_cpu_s": float(cpu), "epoch_wall_s": float(wall), "epochs": times}
+
     return {
-        "epoch_cpu_s": cpu / spec["epochs"],
-        "epoch_wall_s": wall / spec["epochs"],
-        "first_epoch_wall_s": first_wall,
-        "accuracy": peer.score(*data[2:]),
+        "estimator": {**medians(estimator_epochs), "accuracy": float(model.score(*data[2:]))},
+        "bare": {
+            **medians(bare_epochs),
+            "first_epoch_wall_s": first_bare_wall,
+            "accuracy": peer.score(*data[2:]),
+        },
+        "batch_size": int(model.batch_size),
+        "flops_per_sample": flops_per_sample(
+            model.n_features_in_, model.rank_, model.n_hidden, model.head_coef_.shape[1]
+        ),
+        "n_samples": int(X.shape[0]),
     }
 
 
@@ -431,8 +473,7 @@ TASKS = {
     "mlp": fit_mlp,
     "torch_mlp": fit_torch_mlp,
     "matmul": matmul_peaks,
-    "halfnet_epoch": halfnet_epoch,
-    "bare_epoch": bare_epoch,
+    "paired_epochs": paired_epochs,
     "memory": memory,
     "loaded_fit": loaded_fit,
 }
@@ -582,7 +623,6 @@ def run_throughput(runner, settings):
     from skhalfnet import HalfNetClassifier
 
     default_batch = HalfNetClassifier().batch_size
-    epochs = settings.throughput_epochs
     for threads in settings.threads:
         spec = {
             "task": "matmul",
@@ -598,11 +638,9 @@ def run_throughput(runner, settings):
                     **({PRECISION_PARAMETER: value} if len(precisions()) > 1 else {}),
                 }
                 name = f"{n_hidden}x{rank} {precision}"
-                spec = {"task": "halfnet_epoch", "params": params, "epochs": epochs}
+                spec = {"task": "paired_epochs", "params": params, "precision": precision}
+                spec.update(epochs=settings.throughput_epochs, rounds=settings.throughput_rounds)
                 runner.measure("throughput", name, spec, threads)
-                spec = {"task": "bare_epoch", **shape, "batch_size": default_batch}
-                spec.update(precision=precision, epochs=epochs)
-                runner.measure("bare", name, spec, threads)
                 spec = {"task": "step_matmuls", **shape, "batch_size": default_batch}
                 runner.measure("ceiling", name, {**spec, "precision": precision}, threads)
 
