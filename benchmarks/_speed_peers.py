@@ -51,8 +51,14 @@ def matmul_gflops(size: int, dtype: str, repeats: int, seed: int = 0) -> float:
 
 
 def step_matmul_gflops(
-    n_hidden: int, rank: int, batch_size: int, n_features: int, n_classes: int,
-    dtype: str, repeats: int, seed: int = 0,
+    n_hidden: int,
+    rank: int,
+    batch_size: int,
+    n_features: int,
+    n_classes: int,
+    dtype: str,
+    repeats: int,
+    seed: int = 0,
 ) -> float:
     """Best GFLOP/s of the seven matmuls of one HalfNet training step, and nothing else.
 
@@ -71,7 +77,12 @@ def step_matmul_gflops(
     Z_t, b, W = rand(rank, n_hidden), rand(n_hidden), rand(n_classes, n_hidden)
     G = rand(batch_size, n_classes)
     P, A, out = rand(batch_size, rank), rand(batch_size, n_hidden), rand(batch_size, n_classes)
-    G_A, G_W, G_P, G_V = torch.empty_like(A), torch.empty_like(W), torch.empty_like(P), torch.empty_like(V)
+    G_A, G_W, G_P, G_V = (
+        torch.empty_like(A),
+        torch.empty_like(W),
+        torch.empty_like(P),
+        torch.empty_like(V),
+    )
 
     def step():
         torch.mm(X, V, out=P)
@@ -89,9 +100,7 @@ def step_matmul_gflops(
         for _ in range(10):
             step()
         best = min(best, (time.perf_counter() - start) / 10)
-    flops = batch_size * (
-        4 * n_features * rank + 4 * rank * n_hidden + 6 * n_hidden * n_classes
-    )
+    flops = batch_size * (4 * n_features * rank + 4 * rank * n_hidden + 6 * n_hidden * n_classes)
     return flops / best / 1e9
 
 

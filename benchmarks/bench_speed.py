@@ -350,7 +350,9 @@ class EpochClock:
         """(CPU s, wall s) of each epoch after the first (which starts with the fit's setup)."""
         return [
             (cpu - last_cpu, wall - last_wall)
-            for (last_cpu, last_wall), (cpu, wall) in zip(self.marks, self.marks[1:])
+            for (last_cpu, last_wall), (cpu, wall) in zip(
+                self.marks[:-1], self.marks[1:], strict=True
+            )
         ]
 
 
@@ -460,8 +462,13 @@ def step_matmuls(data, spec, settings):
     from _speed_peers import step_matmul_gflops
 
     gflops = step_matmul_gflops(
-        spec["n_hidden"], spec["rank"], spec["batch_size"], 784, 10,
-        spec["precision"], settings.matmul_repeats,
+        spec["n_hidden"],
+        spec["rank"],
+        spec["batch_size"],
+        784,
+        10,
+        spec["precision"],
+        settings.matmul_repeats,
     )
     return {"gflops": gflops}
 

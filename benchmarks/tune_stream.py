@@ -73,19 +73,36 @@ def main(argv=None):
         scores, cpu = stream(
             params, X_train, y_train, X_valid, y_valid, args.chunk, args.passes, args.seed
         )
-        records.append({"config": name, "constants": {**BASE, **GRID[name]}, "valid_by_pass": scores,
-                        "cpu_seconds": round(cpu, 2)})
+        records.append(
+            {
+                "config": name,
+                "constants": {**BASE, **GRID[name]},
+                "valid_by_pass": scores,
+                "cpu_seconds": round(cpu, 2),
+            }
+        )
     if args.fits:
-        for label, budget in (("fit, same passes", {"max_iter": args.passes}), ("fit, default", {})):
+        for label, budget in (
+            ("fit, same passes", {"max_iter": args.passes}),
+            ("fit, default", {}),
+        ):
             clf = HalfNetClassifier(**params, **budget)
             start = time.process_time()
             clf.fit(X_train, y_train)
-            records.append({"config": label, "valid": float(clf.score(X_valid, y_valid)),
-                            "epochs": clf.n_iter_, "cpu_seconds": round(time.process_time() - start, 2)})
+            records.append(
+                {
+                    "config": label,
+                    "valid": float(clf.score(X_valid, y_valid)),
+                    "epochs": clf.n_iter_,
+                    "cpu_seconds": round(time.process_time() - start, 2),
+                }
+            )
     for record in records:
         record.update(chunk=args.chunk, passes=args.passes, params=params, provenance=provenance())
-        print(json.dumps({k: v for k, v in record.items() if k not in ("provenance", "params")}),
-              flush=True)
+        print(
+            json.dumps({k: v for k, v in record.items() if k not in ("provenance", "params")}),
+            flush=True,
+        )
         with open(args.out, "a") as out:
             out.write(json.dumps(record) + "\n")
 
