@@ -312,7 +312,7 @@ def sections(settings) -> list[tuple[str, str, str, object]]:
             f"between two epoch ends by a callback) and {settings.throughput_epochs} "
             "epochs of the bare loop; the table gives the median epoch of each. Accuracy "
             "after the last fit (1 + E epochs) and after all of the bare loop's epochs. "
-            "GFLOP/s and the fractions of the peaks from wall time. \"The "
+            'GFLOP/s and the fractions of the peaks from wall time. "The '
             "step's matmuls alone\" times only the seven matmuls of one step at the same "
             "shape and batch (no activation, loss, optimiser or gather): the ceiling for "
             "any training loop at that shape with torch's matmuls.",

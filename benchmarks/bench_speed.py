@@ -99,7 +99,7 @@ TORCH_MLP_ROWS = {"torch MLP(256), batch 256": (256, 256, 1e-3)}
 PRECISION_PARAMETER = "precision"
 PRECISIONS = {"float32": "float32", "bfloat16": "bfloat16"}
 #: (n_hidden, rank) of the throughput part, at each precision.
-THROUGHPUT_SHAPES = ((4000, 64), (1000, 64), (1000, 16))
+THROUGHPUT_SHAPES = ((4000, 64), (4000, 128), (1000, 64), (1000, 16))
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
 
 

@@ -87,10 +87,7 @@ def main(argv=None):
         "",
         "| model | test accuracy | CPU s |",
         "|---|---|---|",
-        *(
-            f"| partial_fit, pass {i + 1} | {s:.4f} | |"
-            for i, s in enumerate(scores)
-        ),
+        *(f"| partial_fit, pass {i + 1} | {s:.4f} | |" for i, s in enumerate(scores)),
         f"| partial_fit total | | {stream_cpu:.0f} |",
         *(
             f"| fit, {label} ({fit['epochs']} epochs) | {fit['test_accuracy']:.4f} "
