@@ -570,6 +570,8 @@ def summary(record):
     shown = {k: result[k] for k in keys if k in result}
     if "peaks" in result:
         shown = {f"{p['dtype']} {p['size']} GFLOP/s": p["gflops"] for p in result["peaks"]}
+    if "estimator" in result:
+        shown = {f"{k} epoch wall_s": result[k]["epoch_wall_s"] for k in ("estimator", "bare")}
     if result.get("points"):
         last = result["points"][-1]
         shown = {f"last {k}": last[k] for k in ("epochs", "cpu_s", "accuracy")}
