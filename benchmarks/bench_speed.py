@@ -227,7 +227,20 @@ def fit_halfnet_budgets(data, spec, settings):
     return {"points": points}
 
 
-class EpochScores:
+class _EpochEndCallback:
+    """The scikit-learn callback hooks these measurements leave empty."""
+
+    def setup(self, estimator, context):
+        pass
+
+    def teardown(self, estimator, context):
+        pass
+
+    def on_fit_task_begin(self, estimator, context):
+        pass
+
+
+class EpochScores(_EpochEndCallback):
     """A scikit-learn callback: the test accuracy of each epoch's weights and the time to it.
 
     The time spent scoring is measured and left out of the times recorded.
@@ -241,15 +254,6 @@ class EpochScores:
         """Forget what was recorded and start the clocks (call just before fit)."""
         self.points, self.eval_cpu, self.eval_wall = [], 0.0, 0.0
         self.start_cpu, self.start_wall = time.process_time(), time.perf_counter()
-
-    def setup(self, estimator, context):
-        pass
-
-    def teardown(self, estimator, context):
-        pass
-
-    def on_fit_task_begin(self, estimator, context):
-        pass
 
     def on_fit_task_end(self, estimator, context, *, fitted_estimator=None):
         if context.task_name != "epoch" or fitted_estimator is None:
@@ -326,20 +330,11 @@ def flops_per_sample(n_features, rank, n_hidden, n_outputs):
     return 4 * n_features * rank + 4 * rank * n_hidden + 6 * n_hidden * n_outputs
 
 
-class EpochClock:
+class EpochClock(_EpochEndCallback):
     """A scikit-learn callback: the process CPU and wall clocks at the end of each epoch."""
 
     def __init__(self):
         self.marks = []
-
-    def setup(self, estimator, context):
-        pass
-
-    def teardown(self, estimator, context):
-        pass
-
-    def on_fit_task_begin(self, estimator, context):
-        pass
 
     def on_fit_task_end(self, estimator, context, **kwargs):
         if context.task_name == "epoch":
