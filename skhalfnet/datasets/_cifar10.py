@@ -222,7 +222,10 @@ def load_cifar10(
     ``numpy.dtype``, numpy's ``_reconstruct``, ``scalar`` and ``_frombuffer``,
     and ``_codecs.encode``); dicts, lists, bytes, strings and numbers need no
     globals. Any other global (``os.system``, ``builtins.eval``, ...) makes it
-    raise ValueError instead of loading the file.
+    raise ValueError instead of loading the file, and so does a file that tries
+    to set the state of anything but the arrays and dtypes it creates (numpy's
+    shared functions, say): loading a file cannot modify an object that
+    outlives the load.
 
     Examples
     --------

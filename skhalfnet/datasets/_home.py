@@ -33,8 +33,31 @@ _SAFE_PICKLE_GLOBALS = frozenset(
 )
 
 
-class _ArrayUnpickler(pickle.Unpickler):
-    """Unpickler that only resolves the globals needed for numpy arrays."""
+class _ArrayUnpickler(pickle._Unpickler):
+    """Unpickler that only resolves the globals needed for numpy arrays.
+
+    Besides refusing every other global, it keeps a file from changing any
+    object that outlives the load. The BUILD opcode sets the state of the
+    object below it on the stack (``__setstate__``, or ``setattr`` for each
+    item); a crafted file can point it at one of the shared objects the
+    globals above give (numpy's ``_frombuffer``, ``_reconstruct``, ...), at a
+    shared dtype (``numpy.dtype("f8", False, False)`` returns numpy's own
+    float64 dtype) or at a shared scalar (``numpy.True_``). Here BUILD is
+    allowed only on the numpy arrays and dtypes the file itself creates:
+    arrays come only from ``_reconstruct`` and ``_frombuffer``, which always
+    return new arrays, and ``numpy.dtype`` is called with ``copy=True`` (as
+    numpy's own pickles do). Anything else raises ``UnpicklingError``.
+
+    This is the pure-Python unpickler (``pickle._Unpickler``): the C one offers
+    no hook for BUILD. The data files hold a few large arrays and lists of
+    small items, so the speed difference does not matter.
+    """
+
+    dispatch = dict(pickle._Unpickler.dispatch)
+
+    def __init__(self, file: IO[bytes], *, encoding: str) -> None:
+        super().__init__(file, encoding=encoding)
+        self._created_dtypes: list[np.dtype] = []  # held, so that identity checks hold
 
     def find_class(self, module: str, name: str) -> Any:
         if (module, name) not in _SAFE_PICKLE_GLOBALS:
@@ -42,7 +65,29 @@ class _ArrayUnpickler(pickle.Unpickler):
                 f"refusing to load global {module}.{name!s}: a dataset pickle should "
                 "contain only numpy arrays, lists, dicts and strings"
             )
+        if (module, name) == ("numpy", "dtype"):
+            return self._new_dtype
         return super().find_class(module, name)
+
+    def _new_dtype(self, obj: Any, align: bool = False, copy: bool = False) -> np.dtype:
+        """``numpy.dtype(obj, align)``, always a new object that this load may modify."""
+        dtype = np.dtype(obj, bool(align), True)
+        self._created_dtypes.append(dtype)
+        return dtype
+
+    def load_build(self) -> None:
+        target = self.stack[-2] if len(self.stack) >= 2 else None
+        if not (
+            type(target) is np.ndarray or any(target is dtype for dtype in self._created_dtypes)
+        ):
+            raise pickle.UnpicklingError(
+                f"refusing to set the state of a {type(target).__name__} object (BUILD "
+                "opcode): a dataset pickle may only set the state of the numpy arrays and "
+                "dtypes it creates"
+            )
+        super().load_build()
+
+    dispatch[pickle.BUILD[0]] = load_build
 
 
 def _load_pickle(f: IO[bytes], *, encoding: str, source: str, advice: str) -> Any:

@@ -1,0 +1,130 @@
+"""Hostile inputs of issue 17: crafted data files, degenerate streams, odd labels and weights."""
+
+from __future__ import annotations
+
+import io
+import pickle
+from pathlib import Path
+
+import numpy as np
+import pytest
+from numpy._core import multiarray, numeric
+
+from skhalfnet.datasets import load_cifar10
+from skhalfnet.datasets._home import _load_pickle
+
+# -- item 1: a data file must not modify objects that outlive the load -----------------
+
+
+def _build_on_global(module: str, name: str, state) -> bytes:
+    """A protocol-2 pickle: push global ``module.name``, BUILD ``state`` on it, load ``{}``."""
+    state_ops = pickle.dumps(state, protocol=2)[2:-1]  # without PROTO and STOP
+    return (
+        (b"\x80\x02c" + f"{module}\n{name}\n".encode() + state_ops + pickle.BUILD + pickle.POP)
+        + pickle.EMPTY_DICT
+        + pickle.STOP
+    )
+
+
+def _build_on_call(module: str, name: str, args: tuple, state) -> bytes:
+    """A protocol-2 pickle: ``module.name(*args)``, BUILD ``state`` on the result, keep it."""
+    args_ops = pickle.dumps(args, protocol=2)[2:-1]
+    state_ops = pickle.dumps(state, protocol=2)[2:-1]
+    return (
+        b"\x80\x02c"
+        + f"{module}\n{name}\n".encode()
+        + args_ops
+        + pickle.REDUCE
+        + state_ops
+        + pickle.BUILD
+        + pickle.STOP
+    )
+
+
+def _numpy_pickling_works() -> bool:
+    x = np.arange(6.0).reshape(2, 3)
+    return all(np.array_equal(pickle.loads(pickle.dumps(x, protocol=p)), x) for p in range(2, 6))
+
+
+@pytest.mark.parametrize(
+    ("module", "name", "function"),
+    [
+        ("numpy._core.numeric", "_frombuffer", numeric._frombuffer),
+        ("numpy._core.multiarray", "_reconstruct", multiarray._reconstruct),
+        ("numpy._core.multiarray", "scalar", multiarray.scalar),
+        ("numpy.core.multiarray", "_reconstruct", multiarray._reconstruct),
+    ],
+)
+@pytest.mark.parametrize("attribute", ["__module__", "__qualname__"])
+def test_a_data_file_cannot_set_attributes_on_numpy_functions(module, name, function, attribute):
+    # (None, {...}) is BUILD's "slot state": setattr(obj, key, value) for each item. On
+    # numpy's shared functions it broke pickling of arrays for the rest of the process.
+    before = getattr(function, attribute)
+    raw = _build_on_global(module, name, (None, {attribute: "evil"}))
+    with pytest.raises(ValueError, match=r"source\.pkl.*refusing to set the state"):
+        _load_pickle(io.BytesIO(raw), encoding="bytes", source="source.pkl", advice="")
+    assert getattr(function, attribute) == before
+    assert _numpy_pickling_works()
+
+
+def test_a_data_file_cannot_fill_a_numpy_functions_dict():
+    raw = _build_on_global("numpy._core.numeric", "_frombuffer", {"marker": 1})
+    with pytest.raises(ValueError, match="refusing to set the state of a function"):
+        _load_pickle(io.BytesIO(raw), encoding="bytes", source="f", advice="")
+    assert "marker" not in numeric._frombuffer.__dict__
+
+
+def test_a_data_file_cannot_set_the_state_of_a_shared_scalar():
+    # numpy's scalar() returns the shared np.True_ for a boolean.
+    raw = _build_on_call(
+        "numpy._core.multiarray", "scalar", (np.dtype(bool), b"\x01"), (None, {"x": 1})
+    )
+    with pytest.raises(ValueError, match="refusing to set the state of a bool"):
+        _load_pickle(io.BytesIO(raw), encoding="bytes", source="f", advice="")
+
+
+def test_a_data_file_gets_its_own_dtypes():
+    # numpy.dtype("f8", False, False) is numpy's own float64 dtype; the file's BUILD must
+    # act on a copy of it.
+    state = (3, ">", None, None, None, -1, -1, 0)
+    raw = _build_on_call("numpy", "dtype", ("f8", False, False), state)
+    loaded = _load_pickle(io.BytesIO(raw), encoding="bytes", source="f", advice="")
+    assert loaded == np.dtype(">f8")
+    assert loaded is not np.dtype("f8")
+    assert np.dtype("f8").byteorder == "="
+    assert np.zeros(2).dtype.isnative
+
+
+@pytest.mark.parametrize("protocol", [2, 3, 4, 5])
+def test_numpy_pickles_still_load(protocol):
+    content = {
+        b"data": np.arange(12, dtype=np.uint8).reshape(2, 6),
+        b"labels": [1, 2],
+        b"big_endian": np.arange(3, dtype=">f8"),
+        b"record": np.array([(1, 2.0)], dtype=[("a", "i4"), ("b", "f8")]),
+        b"scalar": np.float32(3),
+        b"flag": np.True_,
+    }
+    raw = pickle.dumps(content, protocol=protocol)
+    loaded = _load_pickle(io.BytesIO(raw), encoding="bytes", source="f", advice="")
+    # The reference is pickle's own loader (numpy itself loads ">f8" arrays of protocols
+    # 2-4 as native float64).
+    expected = pickle.loads(raw)
+    assert loaded.keys() == content.keys()
+    for key, value in expected.items():
+        assert repr(loaded[key]) == repr(value)
+        assert getattr(loaded[key], "dtype", None) == getattr(value, "dtype", None)
+
+
+def test_a_crafted_cifar_batch_leaves_numpy_alone(tmp_path: Path):
+    rng = np.random.default_rng(0)
+    for name in [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]:
+        batch = {b"data": rng.integers(0, 256, (2, 3072), dtype=np.uint8), b"labels": [0, 1]}
+        (tmp_path / name).write_bytes(pickle.dumps(batch, protocol=2))
+    (tmp_path / "data_batch_3").write_bytes(
+        _build_on_global("numpy._core.multiarray", "_reconstruct", (None, {"__module__": "x"}))
+    )
+    with pytest.raises(ValueError, match=r"data_batch_3 is corrupt.*refusing to set the state"):
+        load_cifar10(tmp_path)
+    assert multiarray._reconstruct.__module__ != "x"
+    assert _numpy_pickling_works()
