@@ -128,3 +128,46 @@ def test_a_crafted_cifar_batch_leaves_numpy_alone(tmp_path: Path):
         load_cifar10(tmp_path)
     assert multiarray._reconstruct.__module__ != "x"
     assert _numpy_pickling_works()
+
+
+# -- item 8c: an oversized CIFAR file is refused before it is read ---------------------
+
+
+def _write_tiny_cifar(directory: Path) -> None:
+    rng = np.random.default_rng(0)
+    for name in [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]:
+        batch = {b"data": rng.integers(0, 256, (2, 3072), dtype=np.uint8), b"labels": [0, 1]}
+        (directory / name).write_bytes(pickle.dumps(batch, protocol=2))
+
+
+def _memory_error_when_read(monkeypatch, path: Path) -> list[Path]:
+    """Reading ``path`` raises a bare MemoryError, as a huge file does; returns the reads."""
+    original = Path.read_bytes
+    reads = []
+
+    def read_bytes(self):
+        reads.append(self)
+        if self == path:
+            raise MemoryError()
+        return original(self)
+
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    return reads
+
+
+def test_an_oversized_cifar_file_is_refused_unread(tmp_path, monkeypatch):
+    _write_tiny_cifar(tmp_path)
+    big = tmp_path / "data_batch_2"
+    with open(big, "r+b") as f:
+        f.truncate(129 * 2**20)  # sparse: takes no disk space
+    reads = _memory_error_when_read(monkeypatch, big)
+    with pytest.raises(ValueError, match=r"data_batch_2 is 135,266,304 bytes.*not read"):
+        load_cifar10(tmp_path)
+    assert big not in reads
+
+
+def test_running_out_of_memory_names_the_cifar_file(tmp_path, monkeypatch):
+    _write_tiny_cifar(tmp_path)
+    _memory_error_when_read(monkeypatch, tmp_path / "test_batch")
+    with pytest.raises(MemoryError, match=r"not enough memory to read .*test_batch"):
+        load_cifar10(tmp_path)

@@ -75,6 +75,11 @@ def _cifar10_dir(path: Path) -> Path:
     )
 
 
+# A batch file holds 10,000 images (30.7 MB of pixels) and is about 31 MB as
+# distributed or re-pickled with a binary protocol. A file over four times that is
+# not a CIFAR-10 batch, and is refused before it is read.
+_CIFAR10_MAX_FILE_BYTES = 128 * 2**20
+
 _CIFAR10_ADVICE = (
     'Extract the file again from cifar-10-python.tar.gz (the "CIFAR-10 python version" '
     f"from {CIFAR10_URL}); if the archive itself is damaged, download it again."
@@ -83,7 +88,12 @@ _CIFAR10_ADVICE = (
 
 def _unpickle_cifar10_file(file: Path) -> dict[Any, Any]:
     """Read and unpickle one CIFAR-10 file (only builtin types and numpy arrays), a dict."""
-    raw = _read_bytes(file, "Check that the file exists and is readable.")
+    raw = _read_bytes(
+        file,
+        "Check that the file exists and is readable.",
+        max_bytes=_CIFAR10_MAX_FILE_BYTES,
+        size_advice=f"A CIFAR-10 batch file is about 30 MiB. {_CIFAR10_ADVICE}",
+    )
     # From memory, not the file: a damaged length field then cannot ask for more
     # bytes than the file has.
     content = _load_pickle(
@@ -212,7 +222,8 @@ def load_cifar10(
         If a file cannot be read (permissions, I/O error); the message names it.
     ValueError
         If a file, ``batches.meta`` included, is damaged or does not have the
-        CIFAR-10 format; the message names the file and says how to replace it.
+        CIFAR-10 format, or is larger than 128 MiB (checked before reading
+        it); the message names the file and says how to replace it.
 
     Notes
     -----

@@ -108,10 +108,28 @@ def _load_pickle(f: IO[bytes], *, encoding: str, source: str, advice: str) -> An
         ) from exc
 
 
-def _read_bytes(path: Path, advice: str) -> bytes:
-    """The contents of ``path``; an unreadable file is an OSError naming it, with ``advice``."""
+def _read_bytes(
+    path: Path, advice: str, *, max_bytes: int | None = None, size_advice: str = ""
+) -> bytes:
+    """The contents of ``path``; an unreadable file is an OSError naming it, with ``advice``.
+
+    A file of more than ``max_bytes`` bytes is a ValueError naming it (with
+    ``size_advice``), raised before anything is read; so is a file too large
+    for the memory left (a MemoryError naming it).
+    """
     try:
-        return path.read_bytes()
+        size = path.stat().st_size
+        if max_bytes is not None and size > max_bytes:
+            raise ValueError(
+                f"{path} is {size:,} bytes, more than the {max_bytes:,} bytes such a file can "
+                f"have; it was not read. {size_advice}".rstrip()
+            )
+        try:
+            return path.read_bytes()
+        except MemoryError as exc:
+            raise MemoryError(
+                f"not enough memory to read {path} ({size:,} bytes). {size_advice}".rstrip()
+            ) from exc
     except OSError as exc:
         raise OSError(f"could not read {path}: {exc.strerror or exc}. {advice}") from exc
 
