@@ -2,11 +2,40 @@
 
 from __future__ import annotations
 
+from numbers import Number
+
 import numpy as np
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.utils import column_or_1d
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import check_classification_targets
+
+
+def _label_kind(value) -> str:
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, Number):
+        return "number"
+    return "None" if value is None else type(value).__name__
+
+
+def _sorted_unique(labels, what: str) -> np.ndarray:
+    """``np.unique(labels)``; labels of types that cannot be sorted together are a ValueError.
+
+    Strings mixed with numbers or None make ``np.unique`` (and scikit-learn's
+    ``type_of_target``) raise TypeError (``'<' not supported``); this raises
+    scikit-learn's ValueError for mixed labels instead, naming ``what``.
+    """
+    try:
+        return np.unique(labels)
+    except TypeError as exc:
+        kinds = {_label_kind(v) for v in np.ravel(np.asarray(labels, dtype=object))}
+        order = ["string", "number"]  # scikit-learn's message: "(string and number)"
+        kinds = sorted(kinds, key=lambda k: (order.index(k) if k in order else 2, k))
+        raise ValueError(
+            f"Mix of label input types ({' and '.join(kinds)}) in {what}: classification "
+            "labels must all be strings or all be numbers."
+        ) from exc
 
 
 def encode_classes(estimator, y, weights, first_call: bool, classes=None, class_weight=None):
@@ -16,21 +45,24 @@ def encode_classes(estimator, y, weights, first_call: bool, classes=None, class_
     logistic output, more classes a softmax; ``weights`` are multiplied by the
     class weights.
     """
+    labels = _sorted_unique(y, "y")  # before scikit-learn's checks, which sort the labels too
     check_classification_targets(y)
     y = column_or_1d(y, warn=True)
     if first_call:
-        estimator.classes_ = np.unique(y if classes is None else classes)
+        estimator.classes_ = labels if classes is None else _sorted_unique(classes, "classes")
         if len(estimator.classes_) < 2:
             raise ValueError(
                 f"{type(estimator).__name__} needs samples of at least 2 classes, but the "
                 f"data contain only one class: {estimator.classes_[0]!r}."
             )
-    elif classes is not None and not np.array_equal(np.unique(classes), estimator.classes_):
+    elif classes is not None and not np.array_equal(
+        _sorted_unique(classes, "classes"), estimator.classes_
+    ):
         raise ValueError(
             f"classes={np.unique(classes)!r} differs from the classes of the first call, "
             f"{estimator.classes_!r}."
         )
-    unknown = np.setdiff1d(y, estimator.classes_)
+    unknown = np.setdiff1d(labels, estimator.classes_)
     if unknown.size:
         raise ValueError(f"y contains labels not in classes_: {unknown!r}.")
     targets = np.searchsorted(estimator.classes_, y)

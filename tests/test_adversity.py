@@ -7,9 +7,11 @@ import pickle
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from numpy._core import multiarray, numeric
 
+from skhalfnet import HalfNetClassifier
 from skhalfnet.datasets import load_cifar10
 from skhalfnet.datasets._home import _load_pickle
 
@@ -171,3 +173,33 @@ def test_running_out_of_memory_names_the_cifar_file(tmp_path, monkeypatch):
     _memory_error_when_read(monkeypatch, tmp_path / "test_batch")
     with pytest.raises(MemoryError, match=r"not enough memory to read .*test_batch"):
         load_cifar10(tmp_path)
+
+
+# -- item 8b: labels of mixed types are scikit-learn's ValueError ----------------------
+
+_MIXED_LABELS = {
+    "ints and strings": np.array([1, "a", 1, "a", 2, 2], dtype=object),
+    "strings and None": np.array(["a", None, "a", None, "b", "b"], dtype=object),
+    "numbers and None": np.array([1.5, None, 1.5, None, 2, 2], dtype=object),
+}
+
+
+@pytest.mark.parametrize(
+    "y",
+    [*_MIXED_LABELS.values(), pd.Series(_MIXED_LABELS["ints and strings"])],
+    ids=[*_MIXED_LABELS.keys(), "ints and strings in a Series"],
+)
+def test_mixed_label_types_are_refused_like_scikit_learn(y):
+    # (A Series of strings and None is "Input contains NaN": pandas' None is NaN.)
+    X = np.random.RandomState(0).rand(6, 3)
+    with pytest.raises(ValueError, match=r"Mix of label input types \(.+ and .+\) in y"):
+        HalfNetClassifier(n_hidden=10, max_iter=1).fit(X, y)
+
+
+def test_mixed_classes_in_partial_fit_are_refused():
+    X = np.random.RandomState(0).rand(6, 3)
+    classes = np.array([0, 1, "a"], dtype=object)
+    with pytest.raises(
+        ValueError, match=r"Mix of label input types \(string and number\) in classes"
+    ):
+        HalfNetClassifier(n_hidden=10).partial_fit(X, [0, 1] * 3, classes=classes)
