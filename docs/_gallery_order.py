@@ -1,4 +1,6 @@
-"""The order of the gallery: from a first fit to the comparisons and the benchmarks."""
+"""The order of the gallery: its topics, and within each, from a first fit to the comparisons."""
+
+SUBSECTIONS = ["readings", "metric_learning", "kernels", "speed"]
 
 ORDER = [
     "plot_quick_start.py",
@@ -26,3 +28,4 @@ class GalleryOrder:
 
     def __repr__(self):
         return "GalleryOrder"
+

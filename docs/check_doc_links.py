@@ -13,10 +13,15 @@ It fails (exit status 1) when
 - a link or image between the built pages leads nowhere: a relative ``href`` or
   ``src`` whose file is missing, or whose ``#anchor`` is not an ``id`` in that file.
   (Links to other sites are not followed; the build has no network.)
+- a page's text carries internal wording meant for the project's own tracker
+  ("issue 8") or a path of the machine that built it (``/work/...``, ``/tmp/...``).
+  The highlighted source listings under ``_modules/`` are left out: they show the
+  package's code as it is.
 """
 
 import argparse
 import inspect
+import re
 import sys
 from html.parser import HTMLParser
 from pathlib import Path
@@ -109,6 +114,48 @@ def internal_link_problems(html: Path) -> list[str]:
     return problems
 
 
+INTERNAL = re.compile(
+    r"(?<![\w#-])[Ii]ssues? \d+\b"  # the project's tracker, not a public one (dask-ml#1016)
+    r"|(?<![\w.])/(?:work|tmp|home|root|opt|mnt|srv)/[\w.-]+"  # a machine's absolute paths
+)
+
+
+class _Text(HTMLParser):
+    """The text of a page, without scripts and styles."""
+
+    def __init__(self):
+        super().__init__()
+        self.parts, self._skip = [], 0
+
+    def handle_starttag(self, tag, attrs):
+        self._skip += tag in ("script", "style")
+
+    def handle_endtag(self, tag):
+        self._skip -= tag in ("script", "style") and self._skip > 0
+
+    def handle_data(self, data):
+        if not self._skip:
+            self.parts.append(data)
+
+
+def page_text(page: Path) -> str:
+    parser = _Text()
+    parser.feed(page.read_text(encoding="utf-8", errors="replace"))
+    return " ".join(parser.parts)
+
+
+def internal_wording_problems(html: Path) -> list[str]:
+    """Pages whose text names the project's issues or the build machine's paths."""
+    problems = []
+    for page in sorted(html.rglob("*.html")):
+        parts = page.relative_to(html).parts
+        if parts[0] in ("_static", "_modules"):
+            continue
+        for match in sorted(set(INTERNAL.findall(page_text(page)))):
+            problems.append(f"{page.relative_to(html)}: internal wording or path {match!r}")
+    return problems
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("html", type=Path, help="the html output directory of sphinx-build")
@@ -117,13 +164,15 @@ def main(argv=None) -> int:
         doc_link_problems(args.html)
         + api_page_problems(args.html)
         + internal_link_problems(args.html)
+        + internal_wording_problems(args.html)
     )
     for problem in problems:
         print(problem, file=sys.stderr)
     if not problems:
         print(
             f"{len(ESTIMATORS)} estimator documentation links, {len(public_names())} API "
-            f"pages and the links between the pages found in {args.html}"
+            f"pages and the links between the pages found in {args.html}; no internal "
+            "wording or machine paths"
         )
     return 1 if problems else 0
 

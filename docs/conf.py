@@ -27,6 +27,8 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 DOCS = Path(__file__).resolve().parent
 sys.path.insert(0, str(DOCS))  # for the local helpers of the build
 
+from _gallery_order import SUBSECTIONS  # noqa: E402
+
 import skhalfnet  # noqa: E402
 
 project = "skhalfnet"
@@ -39,11 +41,18 @@ extensions = [
     "sphinx.ext.autosummary",
     "sphinx.ext.intersphinx",
     "sphinx.ext.mathjax",
+    "sphinx-mathjax-offline",  # MathJax served with the site, so an offline copy shows formulas
     "sphinx.ext.viewcode",
     "numpydoc",
     "sphinx_gallery.gen_gallery",
     "myst_parser",
+    "sphinx_copybutton",
 ]
+
+# The copy button leaves out the prompts and the output of console and doctest blocks.
+copybutton_prompt_text = r">>> |\.\.\. |\$ |In \[\d*\]: | {2,5}\.\.\.: "
+copybutton_prompt_is_regexp = True
+copybutton_only_copy_prompt_lines = True
 
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
 root_doc = "index"
@@ -99,10 +108,11 @@ sphinx_gallery_conf = {
     "examples_dirs": str(DOCS.parent / "examples"),
     "gallery_dirs": "auto_examples",
     "filename_pattern": r"/plot_",
+    # The topics in order (the three readings, metric learning, kernels, speed and scale).
+    "subsection_order": [f"../examples/{name}" for name in SUBSECTIONS],
     "within_subsection_order": "_gallery_order.GalleryOrder",
     "doc_module": ("skhalfnet",),
     "backreferences_dir": "api/generated/backreferences",
-    "reference_url": {"skhalfnet": None},
     "remove_config_comments": True,
     "show_memory": False,
     "min_reported_time": 1,
@@ -112,11 +122,14 @@ sphinx_gallery_conf = {
 
 html_theme = "pydata_sphinx_theme"
 html_title = f"skhalfnet {release}"
-html_static_path = []
+html_static_path = ["_static"]
+html_css_files = ["skhalfnet.css"]
 html_theme_options = {
     "navigation_with_keys": False,
     "show_toc_level": 2,
     "header_links_before_dropdown": 6,
+    # The API pages list every inherited method; their long contents ran off the page.
+    "secondary_sidebar_items": {"api/generated/*": []},
 }
 html_context = {"default_mode": "light"}
 

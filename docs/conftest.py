@@ -7,5 +7,11 @@ the module name ``docs.conftest``, so that it does not clash with ``tests/confte
 under ``--doctest-modules``.)
 """
 
-collect_ignore = ["conf.py", "conftest.py", "check_doc_links.py", "_gallery_order.py"]
+collect_ignore = [
+    "conf.py",
+    "conftest.py",
+    "check_doc_links.py",
+    "_gallery_order.py",
+    "screenshots.py",
+]
 collect_ignore_glob = ["_build/*", "auto_examples/*", "api/*"]

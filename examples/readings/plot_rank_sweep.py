@@ -84,5 +84,5 @@ for rank, score, std in zip(
 # seeds), the identity covariance reaches 0.973 and rank 64 0.982
 # (:doc:`choosing the rank and the width
 # </user_guide/rank_and_width>`), and the
-# :ref:`hidden-subspace example <sphx_glr_auto_examples_plot_regression_subspace.py>`
+# :ref:`hidden-subspace example <sphx_glr_auto_examples_readings_plot_regression_subspace.py>`
 # shows the same effect on synthetic data.
