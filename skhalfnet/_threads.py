@@ -1,27 +1,31 @@
 """Torch's thread count during a fit or a prediction, safe for concurrent fits.
 
-``torch.set_num_threads`` is process wide. Fits running in several Python
-threads at once (a threading joblib backend, a web server) would each save
-and restore it, and out-of-order exits would leave the process with another
-fit's count. :func:`torch_threads` keeps one registry under a lock instead:
-the count saved is the one from before the first active block, and it is
-restored only when the last active block exits.
+Torch's CPU builds use OpenMP, whose thread count is a setting of each OS
+thread: ``torch.set_num_threads`` in one Python thread leaves the others'
+counts alone (a thread that has not used torch yet starts from the count set
+last). :func:`torch_threads` therefore saves the calling thread's count,
+sets the requested one and restores the saved count in the same thread, so
+fits running at once in several threads (a threading joblib backend, a web
+server) each get their own count and each thread gets its own back,
+whatever order they finish in. Nothing is shared between calls: a request
+that fails changes nothing, and later fits are unaffected.
+
+Counts larger than the number of CPUs available to the process
+(``joblib.cpu_count()``) are clipped to it: more threads than cores only
+slow the matrix products down, torch refuses counts above ``2**31 - 1``, and
+OpenMP aborts the interpreter when it cannot create the threads of a huge
+count.
 """
 
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from numbers import Integral
 
 import torch
 from joblib import cpu_count
-
-_LOCK = threading.Lock()
-#: The requests of the blocks active now, in the order they entered.
-_ACTIVE: list[tuple[object, int]] = []
-_SAVED: list[int] = []
 
 
 def effective_threads(n_jobs: int | None) -> int:
@@ -30,33 +34,46 @@ def effective_threads(n_jobs: int | None) -> int:
     ``None`` honours ``OMP_NUM_THREADS`` (which joblib's process workers and
     dask's nannies set to share the cores among them) and otherwise keeps
     torch's own setting; negative values count back from the number of cores
-    as in joblib (``-1`` is all of them).
+    as in joblib (``-1`` is all of them). Values larger than the number of
+    cores are returned as they are; :func:`torch_threads` clips them.
+
+    Raises
+    ------
+    ValueError
+        If ``n_jobs`` is 0 or not an integer (``n_jobs`` is validated by
+        ``fit``, but ``set_params`` can change it before a prediction).
     """
     if n_jobs is None:
         limit = os.environ.get("OMP_NUM_THREADS", "")
         return int(limit) if limit.isdigit() and int(limit) > 0 else torch.get_num_threads()
+    if not isinstance(n_jobs, Integral) or isinstance(n_jobs, bool) or n_jobs == 0:
+        raise ValueError(
+            f"n_jobs={n_jobs!r} is not a number of threads: use None, a positive int, or a "
+            f"negative int counting back from the {cpu_count()} CPUs (-1 is all of them)."
+        )
     if n_jobs < 0:
-        return max(1, cpu_count() + 1 + n_jobs)
+        return max(1, cpu_count() + 1 + int(n_jobs))
     return int(n_jobs)
 
 
 @contextmanager
 def torch_threads(n_threads: int) -> Iterator[None]:
-    """Run the block with ``n_threads`` torch threads; restore the count afterwards.
+    """Run the block with ``n_threads`` torch threads in this thread; restore the count after.
 
-    Concurrent blocks (in other Python threads) share the process-wide
-    setting: the latest active request applies, and the count from before
-    the first block comes back when the last one exits, whatever the order.
+    ``n_threads`` larger than ``joblib.cpu_count()`` is clipped to it. The
+    count is set and restored in the calling thread only (see the module
+    docstring), so concurrent and nested blocks each restore what they found.
+
+    Raises
+    ------
+    ValueError
+        If ``n_threads`` is not a positive integer; nothing is changed then.
     """
-    token = (object(), int(n_threads))
-    with _LOCK:
-        if not _ACTIVE:
-            _SAVED[:] = [torch.get_num_threads()]
-        _ACTIVE.append(token)
-        torch.set_num_threads(int(n_threads))
+    if not isinstance(n_threads, Integral) or isinstance(n_threads, bool) or n_threads < 1:
+        raise ValueError(f"n_threads must be a positive int, got {n_threads!r}.")
+    saved = torch.get_num_threads()
+    torch.set_num_threads(min(int(n_threads), cpu_count()))  # if this raises, nothing to undo
     try:
         yield
     finally:
-        with _LOCK:
-            _ACTIVE.remove(token)
-            torch.set_num_threads(_ACTIVE[-1][1] if _ACTIVE else _SAVED[0])
+        torch.set_num_threads(saved)
