@@ -3,7 +3,8 @@
 Contract with the training loop (``_base`` / ``_training``):
 
 - ``CallbackSupportMixin`` is a base class of the estimators: scikit-learn's
-  where it exists, otherwise an empty class (older scikit-learn).
+  where it exists, otherwise an empty class (older scikit-learn), with what
+  pickling keeps of callbacks and routing requests (see its docstring).
 - ``fit_callbacks(estimator, max_epochs=..., task_name=..., X=..., y=...,
   sample_weight=...)`` is a context manager wrapped around one ``fit`` /
   ``partial_fit`` call. ``X``, ``y`` and ``sample_weight`` are the data of the
@@ -32,13 +33,78 @@ import functools
 from contextlib import contextmanager
 
 try:  # scikit-learn >= 1.9
-    from sklearn.callback import CallbackSupportMixin
+    from sklearn.callback import CallbackSupportMixin as _SklearnCallbackSupportMixin
     from sklearn.callback._callback_support import callback_management_context
 except ImportError:  # pragma: no cover - older scikit-learn
     callback_management_context = None
 
-    class CallbackSupportMixin:
+    class _SklearnCallbackSupportMixin:
         """Stands in for scikit-learn's mixin where ``sklearn.callback`` is missing."""
+
+
+#: What scikit-learn's set_callbacks, fits and meta-estimators store on an estimator.
+_CALLBACK_ATTRIBUTES = (
+    "_skl_callbacks",
+    "_skl_callbacks_to_teardown",
+    "_callback_fit_ctx",
+    "_parent_callback_ctx",
+)
+
+
+class CallbackSupportMixin(_SklearnCallbackSupportMixin):
+    """scikit-learn's callback support, and what pickling and skops store of it.
+
+    A fitted estimator's state (``__getstate__``, used by pickle, joblib,
+    ``copy`` and skops) holds no callbacks: a saved model is plain data, not
+    the monitors, logs and listener keys of the fit that made it; set the
+    callbacks again after loading. An unfitted estimator keeps them: that is
+    how scikit-learn sends an estimator and its callbacks to the worker
+    processes of a parallel search.
+
+    The metadata routing requests (``set_fit_request`` and the like) are kept,
+    as plain dicts: scikit-learn 1.9's request object refers back to its
+    estimator, and skops recurses on that cycle.
+    """
+
+    def __getstate__(self):
+        state = dict(super().__getstate__())
+        # "Fitted" as check_is_fitted sees it: an attribute ending in "_".
+        if any(key.endswith("_") and not key.startswith("__") for key in state):
+            for key in _CALLBACK_ATTRIBUTES:
+                state.pop(key, None)
+        request = state.pop("_metadata_request", None)
+        if request is not None:
+            state["_metadata_request_data"] = _request_as_data(request, owner=self)
+        return state
+
+    def __setstate__(self, state):
+        state = dict(state)
+        data = state.pop("_metadata_request_data", None)
+        super().__setstate__(state)
+        if data is not None:
+            self._metadata_request = _request_from_data(data, owner=self)
+
+
+def _request_as_data(request, owner) -> dict:
+    """A ``MetadataRequest`` as dicts of strings, booleans and None."""
+    requests = {
+        name: dict(method.requests)
+        for name, method in vars(request).items()
+        if hasattr(method, "add_request")
+    }
+    # scikit-learn < 1.9 names the owner (a string); 1.9 refers to the estimator.
+    name = request.owner if isinstance(request.owner, str) else None
+    return {"owner": name, "requests": requests}
+
+
+def _request_from_data(data: dict, owner):
+    from sklearn.utils.metadata_routing import MetadataRequest
+
+    request = MetadataRequest(owner=owner if data["owner"] is None else data["owner"])
+    for name, requests in data["requests"].items():
+        for param, alias in requests.items():
+            getattr(request, name).add_request(param=param, alias=alias)
+    return request
 
 
 def _no_callbacks(epoch, loss, fitted_attributes):
