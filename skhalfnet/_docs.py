@@ -5,15 +5,18 @@ from textwrap import indent
 COMMON_PARAMETERS = """\
 n_hidden : int, default=2000
     Number of hidden units H (random features). The default, with
-    ``max_iter=8`` and ``learning_rate_init=0.1``, was chosen for the time to
-    reach 0.98 accuracy on MNIST's validation split
-    (``benchmarks/tune_speed.py``, ``docs/speed/tuning.jsonl``); wider layers
-    approximate the exact kernel more closely.
+    ``learning_rate_init=0.1``, was chosen for the time to reach 0.98
+    accuracy on MNIST's validation split (``benchmarks/tuning/tune_speed.py``,
+    ``docs/speed/tuning.jsonl``); on the smaller tuning sets of
+    ``benchmarks/tuning/tune_budget.py`` narrower layers were no more accurate
+    and barely cheaper. Wider layers approximate the exact kernel more closely.
 
 rank : int or None, default=None
     Rank k of the learned covariance Σ = V Vᵀ of the hidden weights, so V has
     shape (n_features, rank). ``None`` means ``min(64, n_features)``. A rank
-    larger than ``n_features`` is an error. Ignored with ``covariance="identity"``.
+    larger than ``n_features`` is capped to ``n_features`` with a
+    ``RankCappedWarning`` (so a grid over ``rank`` runs on narrow tables too;
+    ``rank_`` is the rank used). Ignored with ``covariance="identity"``.
 
 activation : {"relu", "cos", "erf", "tanh"}, default="relu"
     Activation φ of the hidden layer. With ``"cos"`` the features are
@@ -67,13 +70,19 @@ learning_rate_init : float, default=0.1
     ``0.1 * learning_rate_init * sqrt(64 / rank)`` (each factor capped at 10),
     which keeps training alike across widths and ranks. The default suits the
     cosine schedule, which spends few steps at its peak (it was chosen on
-    MNIST's validation split, ``benchmarks/tune_speed.py``); with
+    MNIST's validation split, ``benchmarks/tuning/tune_speed.py``); with
     ``"constant"`` or ``"adaptive"`` steps, 0.03 is a safer start.
 
 max_iter : int or "auto", default="auto"
     Maximum number of epochs (passes over the training data); with the
-    cosine schedule, the length of the schedule. ``"auto"`` means 6 epochs,
-    or more on small data sets: enough epochs for 500 Adam steps.
+    cosine schedule, the length of the schedule. ``"auto"`` follows the
+    number of training rows n: about 1,400 Adam steps in whole epochs, at
+    least 2 and at most 30 epochs. At the default batch of 256 that is 30
+    epochs up to about 12,000 rows (a few dozen full-batch steps on a small
+    table, which cannot memorise it), 18 at 20,000, 6 at 60,000 (MNIST),
+    4 at 100,000 and 2 from about 180,000 rows. It was chosen on the tuning
+    sets of ``benchmarks/tuning/tune_budget.py`` (``docs/suite/tuning/``);
+    ``partial_fit`` runs one epoch per call.
 
 shuffle : bool, default=True
     Whether to shuffle the rows each epoch.
@@ -103,15 +112,23 @@ device : {"auto", "cpu", "cuda"}, default="auto"
     weights are stored as numpy arrays, so a model fitted on CUDA predicts
     on a CPU-only machine.
 
-precision : {"auto", "float32", "bfloat16"}, default="auto"
-    Arithmetic of the training matmuls for float32 data. ``"bfloat16"``
-    runs them under torch's bfloat16 autocast while the weights, Adam's
-    state and the loss stay float32; ``"auto"`` does so where the hardware
-    runs bfloat16 natively (CPUs with AVX512-BF16 or AMX, CUDA GPUs with
-    bfloat16) and uses float32 elsewhere; ``"float32"`` never does.
-    float64 data always train exactly in float64, sparse data in their
-    own dtype (torch has no bfloat16 sparse matmul), and prediction always
-    runs in the dtype of the fitted weights.
+precision : {"auto", "float32", "bfloat16", "float64"}, default="auto"
+    Arithmetic of training, whatever the input's dtype: rows are cast to it
+    batch by batch, so float64 data from a ``StandardScaler`` (or a uint8
+    memory map) train as fast as float32 data and are never copied whole.
+    ``"float32"`` keeps the weights and every matmul in float32;
+    ``"bfloat16"`` runs the matmuls under torch's bfloat16 autocast while
+    the weights, Adam's state and the loss stay float32; ``"auto"`` does so
+    where the hardware runs bfloat16 natively (CPUs with AVX512-BF16 or
+    AMX, CUDA GPUs with bfloat16) and uses float32 elsewhere;
+    ``"float64"`` trains exactly in float64. Under ``"auto"``, sparse data
+    train in float32 (torch has no bfloat16 sparse matmul; an explicit
+    ``"bfloat16"`` on sparse data is an error), so a sparse and a dense copy
+    of the same data can give models that differ within bfloat16's rounding
+    (``"float32"`` gives them the same model), and float64 data with values
+    beyond 1e30 train in float64 (float32 would overflow). Predictions run
+    in the dtype of the fitted weights and are returned as float32 for
+    float32 input and float64 otherwise.
 
 n_jobs : int or None, default=None
     Torch threads during ``fit`` and prediction, restored afterwards.

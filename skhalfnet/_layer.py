@@ -134,9 +134,7 @@ class HalfNetModule(nn.Module):
 
         Under autocast they would otherwise be cast anew at every step.
         """
-        self._low_precision = (
-            None if dtype is None else (self.Z_t.to(dtype), self.bias.to(dtype))
-        )
+        self._low_precision = None if dtype is None else (self.Z_t.to(dtype), self.bias.to(dtype))
 
     def projection(self, X: torch.Tensor) -> torch.Tensor:
         """``Vᵀ x`` for each row (``x`` itself under the identity covariance)."""
@@ -250,18 +248,37 @@ def fast_bfloat16(device: torch.device) -> bool:
     return bool(check is not None and check())
 
 
+#: The dtype of the weights and of every non-autocast matmul, by ``precision``.
+COMPUTE_DTYPES = {
+    "auto": np.float32,
+    "float32": np.float32,
+    "bfloat16": np.float32,
+    "float64": np.float64,
+}
+
+
+def compute_dtype(precision: str) -> np.dtype:
+    """The numpy dtype a fit with this ``precision`` trains and stores its weights in.
+
+    It depends on ``precision`` alone, never on the input's dtype: float64 data
+    from a scaler train as fast as float32 data unless ``"float64"`` is asked for.
+    """
+    return np.dtype(COMPUTE_DTYPES[precision])
+
+
 def autocast_dtype(
-    precision: str, dtype, device: torch.device, sparse: bool = False
+    precision: str, device: torch.device, sparse: bool = False
 ) -> torch.dtype | None:
     """The dtype training autocasts its matmuls to, or None for none.
 
-    float64 data always train exactly in float64, and sparse data in their
-    own dtype (torch has no bfloat16 sparse matmul). For dense float32 data,
     ``"bfloat16"`` autocasts the matmuls (weights, Adam and the loss stay
-    float32), ``"float32"`` does not, and ``"auto"`` autocasts where
-    :func:`fast_bfloat16` says the hardware runs it natively.
+    float32); ``"float32"`` and ``"float64"`` do not; ``"auto"`` autocasts
+    dense data where :func:`fast_bfloat16` says the hardware runs it natively.
+    Sparse data never autocast (torch has no bfloat16 sparse matmul): under
+    ``"auto"`` they train in float32, and an explicit ``"bfloat16"`` is refused
+    by the estimator before training starts.
     """
-    if np.dtype(dtype) == np.float64 or precision == "float32" or sparse:
+    if precision in ("float32", "float64") or sparse:
         return None
     if precision == "bfloat16" or fast_bfloat16(device):
         return torch.bfloat16

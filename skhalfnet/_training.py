@@ -35,8 +35,18 @@ LOSSES = ("softmax", "logistic", "squared")
 INFERENCE_BATCH_VALUES = 2**22
 
 
+#: An epoch whose mean training loss exceeds this many times the loss of the constant
+#: zero output (log C for softmax, log 2 for logistic, half the mean squared target)
+#: has diverged: training stops and keeps the last weights known to be sound.
+DIVERGENCE_FACTOR = 100.0
+
+
 class NonFiniteLossWarning(UserWarning):
-    """Training stopped because the loss or the weights became NaN or infinite."""
+    """Training stopped because the loss or the weights became NaN or infinite, or diverged.
+
+    Diverged means an epoch's mean training loss above
+    :data:`DIVERGENCE_FACTOR` times that of the constant zero output.
+    """
 
 
 @dataclass
@@ -255,7 +265,9 @@ def _run_epoch(
         factor = schedule(position, data.total_steps, data.steps_per_epoch, history.step_scale)
         _set_step_factor(optimizer, factor)
         rows = order[start : start + config.batch_size].to(device)
-        batch = as_torch_rows(data.X, rows, device)
+        # Rows are cast to the weights' dtype one batch at a time: X itself (float64
+        # from a scaler, or a uint8 memory map) is never converted whole.
+        batch = as_torch_rows(data.X, rows, device, data.weights.dtype)
         with _autocast(device, config.autocast_dtype):
             outputs = module(batch)
         losses = per_sample_loss(config.loss, outputs.to(data.weights.dtype), data.targets[rows])
@@ -273,19 +285,31 @@ def _run_epoch(
     return total
 
 
-def _non_finite_warning(loss: float, history: TrainingHistory) -> None:
+def _non_finite_warning(loss: float, epoch: int, kept_epochs: int) -> None:
     kept = (
-        f"the weights after epoch {len(history.loss_curve)} were kept"
-        if history.loss_curve
-        else "the initial weights were kept: no epoch finished with finite weights"
+        f"the weights after epoch {kept_epochs} were kept"
+        if kept_epochs
+        else "the initial weights were kept"
     )
+    what = "became non-finite" if not math.isfinite(loss) else "diverged"
     warnings.warn(
-        f"The training loss or the weights became non-finite (loss {loss}) in epoch "
-        f"{len(history.loss_curve) + 1}; training stopped and {kept}. Lower "
-        "learning_rate_init, or scale the input.",
+        f"The training loss or the weights {what} (loss {loss}) in epoch {epoch}; "
+        f"training stopped and {kept}. Lower learning_rate_init, or scale the input.",
         NonFiniteLossWarning,
         stacklevel=2,
     )
+
+
+def reference_loss(data: _Data, loss: str) -> float:
+    """Mean training loss of the constant zero output: the yardstick for divergence."""
+    rows = data.rows.to(data.targets.device)
+    targets = data.targets.index_select(0, rows)
+    n_outputs = 1 if loss == "logistic" or targets.ndim == 1 else targets.shape[1]
+    if loss == "softmax":
+        n_outputs = int(data.targets.max()) + 1
+    zeros = torch.zeros((rows.shape[0], n_outputs), dtype=data.weights.dtype, device=rows.device)
+    losses = per_sample_loss(loss, zeros, targets)
+    return float((data.weights.index_select(0, rows) * losses).mean())
 
 
 def _is_overflow(error: RuntimeError) -> bool:
@@ -305,9 +329,11 @@ def train(
     Stops early as scikit-learn's MLP does: on the training loss, or on
     ``validation_score`` (higher is better) when ``config.early_stopping``,
     in which case the best weights are restored. After each epoch the loss
-    and every parameter are checked: a non-finite value restores the weights
-    and Adam's state of the epoch's start, stops training and warns with
-    :class:`NonFiniteLossWarning`. ``on_epoch(epoch, loss, export)`` is called
+    and every parameter are checked: a non-finite value, or a loss above
+    :data:`DIVERGENCE_FACTOR` times that of the zero output, restores the
+    weights and Adam's state of the start of the epoch before (the last ones
+    known to be sound; the first epoch's start if it failed), stops training
+    and warns with :class:`NonFiniteLossWarning`. ``on_epoch(epoch, loss, export)`` is called
     after each epoch; a true return value stops training.
     """
     generator = torch.Generator().manual_seed(config.seed)
@@ -318,21 +344,32 @@ def train(
     optimizer = make_optimizer(module, config, history.optimizer_state)
     best_snapshot = _snapshot(module, optimizer) if config.early_stopping else None
     history.converged = history.non_finite = False
+    divergence = DIVERGENCE_FACTOR * max(reference_loss(data, config.loss), 1e-12)
+    # The weights at the start of the last epoch whose loss was sound: they gave that
+    # loss, whereas the epoch's last step may already have sent the weights off.
+    sound, sound_epochs = None, len(history.loss_curve)
     for epoch in range(config.max_iter):
         epoch_start = _snapshot(module, optimizer, average)
         try:
             weighted_sum = _run_epoch(module, optimizer, data, config, generator, history, average)
-            loss = float(weighted_sum) / data.rows.shape[0] + _penalty(module, config.weight_decay)
+            data_loss = float(weighted_sum) / data.rows.shape[0]
+            loss = data_loss + _penalty(module, config.weight_decay)
             finite = math.isfinite(loss) and module.parameters_finite()
         except RuntimeError as error:  # Adam's step overflowing the dtype
             if not _is_overflow(error):
                 raise
-            loss, finite = math.nan, False
-        if not finite:
-            _restore(module, optimizer, epoch_start, average)
+            data_loss = loss = math.nan
+            finite = False
+        if not finite or data_loss > divergence:
+            failed_epoch = len(history.loss_curve) + 1
+            # The last step of the epoch before may already have sent the weights off
+            # (with one batch an epoch, it always has): go back to that epoch's start.
+            _restore(module, optimizer, epoch_start if sound is None else sound, average)
+            del history.loss_curve[sound_epochs:]
             history.non_finite = True
-            _non_finite_warning(loss, history)
+            _non_finite_warning(loss, failed_epoch, len(history.loss_curve))
             break
+        sound, sound_epochs = epoch_start, len(history.loss_curve)
         history.loss_curve.append(loss)
         message = f"Iteration {len(history.loss_curve)}, loss = {loss:.8f}"
         improved_loss = loss < history.best_loss - config.tol
@@ -491,7 +528,13 @@ def fit_arrays(
     return module.export_state(), history
 
 
-def predict_arrays(state: NetworkState, X, kind: str, *, device: torch.device) -> np.ndarray:
-    """Outputs of the network given by ``state`` for numpy/scipy ``X`` (see compute_outputs)."""
-    module = HalfNetModule(state, device=device, dtype=torch_dtype(state.coef.dtype))
+def predict_arrays(
+    state: NetworkState, X, kind: str, *, device: torch.device, dtype=None
+) -> np.ndarray:
+    """Outputs of the network given by ``state`` for numpy/scipy ``X`` (see compute_outputs).
+
+    The network computes in ``dtype`` (default: the dtype of its weights).
+    """
+    dtype = torch_dtype(state.coef.dtype if dtype is None else dtype)
+    module = HalfNetModule(state, device=device, dtype=dtype)
     return compute_outputs(module, on_device(wrap_dense(X), device), kind)

@@ -1,21 +1,38 @@
-"""scikit-learn's own estimator checks, on all three estimators, nothing skipped or xfailed.
+"""scikit-learn's own estimator checks, on all three estimators.
 
 The instances use a narrower layer than the default (``n_hidden=500``) so that
-the ~60 checks per estimator run in reasonable time; every other parameter is
-the default.
+the ~60 checks per estimator run in reasonable time. With ``precision="float64"``
+every check passes, nothing skipped or xfailed. At the default precision (float32
+weights, bfloat16 matmuls where the CPU runs them natively) every check passes but
+the two sample-weight equivalence checks: weights of 2 and repeated rows give the
+same model up to float32/bfloat16 rounding, which training amplifies beyond the
+checks' rtol of 1e-7 (scikit-learn's MLP marks the same checks as expected failures).
 """
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skhalfnet import HalfNetClassifier, HalfNetRegressor, HalfNetTransformer
 
+ESTIMATORS = (HalfNetClassifier, HalfNetRegressor, HalfNetTransformer)
+ROUNDING = (
+    "float32 training sums weighted and repeated rows in other orders; exact at "
+    "precision='float64', which passes this check"
+)
+
+
+def expected_failures(estimator):
+    if estimator.precision == "float64":
+        return {}
+    return {
+        "check_sample_weight_equivalence_on_dense_data": ROUNDING,
+        "check_sample_weight_equivalence_on_sparse_data": ROUNDING,
+    }
+
 
 @parametrize_with_checks(
-    [
-        HalfNetClassifier(n_hidden=500),
-        HalfNetRegressor(n_hidden=500),
-        HalfNetTransformer(n_hidden=500),
-    ],
+    [Estimator(n_hidden=500) for Estimator in ESTIMATORS]
+    + [Estimator(n_hidden=500, precision="float64") for Estimator in ESTIMATORS],
+    expected_failed_checks=expected_failures,
 )
 def test_sklearn_estimator_checks(estimator, check):
     check(estimator)

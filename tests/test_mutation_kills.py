@@ -43,8 +43,15 @@ def test_first_epoch_loss_is_the_data_loss_plus_the_l2_penalty(small_digits, alp
     # every row, and alpha / (2 batch_size) ||V||² is the penalty. float64 data sum the
     # loss in float64, so the closed form holds to far below float32's resolution.
     X, y = small_digits
-    est = _small(n_hidden=200, max_iter=1, batch_size=50, alpha=alpha, learning_rate_init=1e-12)
-    quiet_fit(est, X.astype(np.float64), y)
+    est = _small(
+        n_hidden=200,
+        max_iter=1,
+        batch_size=50,
+        alpha=alpha,
+        learning_rate_init=1e-12,
+        precision="float64",
+    )
+    quiet_fit(est, X, y)
     penalty = alpha / (2 * 50) * np.sum(est.components_**2)
     assert est.loss_curve_[0] == pytest.approx(math.log(5) + penalty, rel=1e-9)
 
@@ -52,7 +59,7 @@ def test_first_epoch_loss_is_the_data_loss_plus_the_l2_penalty(small_digits, alp
 def test_the_penalty_includes_the_head_weights(small_digits):
     X, y = small_digits
     X = X.astype(np.float64)
-    est = quiet_fit(_small(max_iter=5, batch_size=50, alpha=50.0), X, y)
+    est = quiet_fit(_small(max_iter=5, batch_size=50, alpha=50.0, precision="float64"), X, y)
     # One more epoch with a negligible step: its loss is the loss of the fitted weights.
     est.set_params(warm_start=True, learning_rate_init=1e-12, max_iter=1)
     quiet_fit(est, X, y)
@@ -149,27 +156,30 @@ def test_partial_fit_steps_continue_the_count_across_calls(small_digits, monkeyp
 
 def test_autocast_follows_precision_dtype_and_hardware(monkeypatch):
     monkeypatch.setattr(_layer, "fast_bfloat16", lambda device: True)
-    assert _layer.autocast_dtype("float32", np.float32, CPU) is None
-    assert _layer.autocast_dtype("auto", np.float32, CPU) is torch.bfloat16
-    assert _layer.autocast_dtype("bfloat16", np.float64, CPU) is None
+    assert _layer.autocast_dtype("float32", CPU) is None
+    assert _layer.autocast_dtype("float64", CPU) is None
+    assert _layer.autocast_dtype("auto", CPU) is torch.bfloat16
+    assert _layer.autocast_dtype("auto", CPU, sparse=True) is None
     monkeypatch.setattr(_layer, "fast_bfloat16", lambda device: False)
-    assert _layer.autocast_dtype("auto", np.float32, CPU) is None
-    assert _layer.autocast_dtype("bfloat16", np.float32, CPU) is torch.bfloat16
+    assert _layer.autocast_dtype("auto", CPU) is None
+    assert _layer.autocast_dtype("bfloat16", CPU) is torch.bfloat16
 
 
-def test_bfloat16_precision_changes_float32_training_only(small_digits):
+def test_precision_not_the_input_dtype_decides_the_arithmetic(small_digits):
     X, y = small_digits
     fits = {
         (dtype, precision): quiet_fit(_small(max_iter=3, precision=precision), X.astype(dtype), y)
         for dtype in (np.float32, np.float64)
-        for precision in ("float32", "bfloat16")
+        for precision in ("float32", "bfloat16", "float64")
     }
     exact, low = fits[np.float32, "float32"], fits[np.float32, "bfloat16"]
     gap = np.abs(exact.decision_function(X) - low.decision_function(X)).max()
     assert gap > 1e-4  # bfloat16 matmuls keep 8 bits of mantissa
-    np.testing.assert_array_equal(
-        fits[np.float64, "float32"].head_coef_, fits[np.float64, "bfloat16"].head_coef_
-    )
+    for precision in ("float32", "bfloat16", "float64"):
+        # float64 rows are cast batch by batch to the precision's dtype: the same model.
+        a, b = fits[np.float32, precision], fits[np.float64, precision]
+        assert a.head_coef_.dtype == (np.float64 if precision == "float64" else np.float32)
+        np.testing.assert_array_equal(a.head_coef_, b.head_coef_)
 
 
 # -- the non-finite guard ------------------------------------------------------------------
