@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from pathlib import Path
 
@@ -10,19 +9,9 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
-from bench_speed import DEFAULT_ROW, DEVICE, REFERENCE_MLP, SEED
+from _report import markdown
+from _speed_settings import DEFAULT_ROW, DEVICE, REFERENCE_MLP, SEED
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
-
-
-def read_records(path: Path) -> list[dict]:
-    with open(path, encoding="utf-8") as runs:
-        return [json.loads(line) for line in runs if line.strip()]
-
-
-def markdown(header: list[str], rows: list[list]) -> str:
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
-    return "\n".join(lines)
 
 
 def threads_label(threads) -> str:

@@ -541,7 +541,7 @@ def main(argv=None):
         args.n_train, args.epochs, args.width, args.baseline_epochs = None, 20, 4000, 5
         args.ranks = [1, 2, 4, 8, 16, 32, 64, 128]
         args.mlp_widths, args.kernel_features = [16, 32, 48, 64, 96, 128, 192, 1000], 4000
-        # Narrower and wider layers, chosen on the validation split (benchmarks/tune_mnist.py)
+        # Narrower and wider layers, chosen on the validation split (tuning/tune_mnist.py)
         # to reach budgets the width-4000 rows cannot: 22.5k to 130k trainable parameters.
         args.budget_configs = [(1000, 16), (1000, 32), (1000, 48), (8000, 64)]
         # The default step is tuned for the default 6-epoch budget. Over 20 epochs in

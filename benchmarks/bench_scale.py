@@ -92,7 +92,8 @@ def load_data(quick):
         return X_train, y_train, X_test, y_test, "digits"
     from skhalfnet.datasets import load_mnist
 
-    X_train, X_test, y_train, y_test = load_mnist(return_X_y=True)
+    X_train, y_train = load_mnist(subset="train", return_X_y=True)
+    X_test, y_test = load_mnist(subset="test", return_X_y=True)
     return X_train, y_train, X_test, y_test, "MNIST"
 
 

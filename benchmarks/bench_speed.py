@@ -64,9 +64,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 # -- configuration -----------------------------------------------------------------------
 
-SEED = 0
-#: HalfNet's device in every row: the peers run on the CPU ("auto" would take a GPU).
-DEVICE = "cpu"
+from _speed_settings import DEFAULT_ROW, DEVICE, SEED
+
 #: HalfNet rows of the accuracy part: name -> HalfNetClassifier parameters. The
 #: "defaults" row is also fitted once with nothing changed (the default fit).
 HALFNET_ROWS = {
@@ -75,7 +74,6 @@ HALFNET_ROWS = {
     "HalfNet 4000x64": {"n_hidden": 4000, "rank": 64},
     "HalfNet 2000x64 float32": {"n_hidden": 2000, "rank": 64, "precision": "float32"},
 }
-DEFAULT_ROW = "HalfNet defaults"
 #: MLPClassifier rows: name -> (width, batch_size); adam and its other defaults. Batch 128
 #: was the fastest of 128, 200, 256 and 512 to 0.975 (and the only one to reach 0.980 in 30
 #: epochs) for MLPClassifier(256) on the validation split (50,000 / 10,000) at 1 thread;
@@ -87,12 +85,6 @@ MLP_ROWS = {
     "MLPClassifier(256), batch 256": (256, 256),
     "MLPClassifier(512), batch 128": (512, 128),
 }
-#: The MLP HalfNet's times are compared with (the fastest of these rows at each target).
-REFERENCE_MLP = (
-    "MLPClassifier(256), batch 128",
-    "MLPClassifier(256), batch 200",
-    "MLPClassifier(256), batch 256",
-)
 #: Plain torch MLP rows: name -> (width, batch_size, Adam step).
 TORCH_MLP_ROWS = {"torch MLP(256), batch 256": (256, 256, 1e-3)}
 #: The estimator's precision parameter and its values, used where the estimator has it.
@@ -164,7 +156,8 @@ def load_data(n_train):
     """MNIST as float32 in [0, 1]: (X_train, y_train, X_test, y_test)."""
     from skhalfnet.datasets import load_mnist
 
-    X_train, X_test, y_train, y_test = load_mnist(return_X_y=True)
+    X_train, y_train = load_mnist(subset="train", return_X_y=True)
+    X_test, y_test = load_mnist(subset="test", return_X_y=True)
     if n_train is not None:
         X_train, y_train = X_train[:n_train], y_train[:n_train]
     assert X_train.dtype == np.float32 and 0 <= X_train.min() and X_train.max() <= 1

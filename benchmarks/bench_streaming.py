@@ -53,7 +53,8 @@ def main(argv=None):
     parser.add_argument("--out", default="docs/speed")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
-    X, X_test, y, y_test = load_mnist(return_X_y=True)
+    X, y = load_mnist(subset="train", return_X_y=True)
+    X_test, y_test = load_mnist(subset="test", return_X_y=True)
     params = dict(n_hidden=args.n_hidden, rank=args.rank, random_state=args.seed)
     scores, stream_cpu = stream(params, X, y, X_test, y_test, args.chunk, args.passes, args.seed)
     fits = {}

@@ -262,19 +262,23 @@ def test_get_data_home_defaults(tmp_path, monkeypatch):
     assert get_data_home("~/mine") == tmp_path / "user" / "mine"
 
 
-def test_mnist_return_X_y(tmp_path, monkeypatch, mnist_parts):
+def test_mnist_return_X_y_is_data_and_target_as_in_scikit_learn(tmp_path, monkeypatch, mnist_parts):
     _forbid_fetch(monkeypatch)
     _write_pkl_gz(tmp_path / "mnist.pkl.gz", mnist_parts)
     bunch = load_mnist(data_home=tmp_path)
-    result = load_mnist(data_home=tmp_path, return_X_y=True)
-    assert isinstance(result, tuple) and len(result) == 4
-    X_train, X_test, y_train, y_test = result
+    X, y = load_mnist(data_home=tmp_path, return_X_y=True)
+    np.testing.assert_array_equal(X, bunch.data)
+    np.testing.assert_array_equal(y, bunch.target)
+    X_train, y_train = load_mnist(data_home=tmp_path, subset="train", return_X_y=True)
+    X_test, y_test = load_mnist(data_home=tmp_path, subset="test", return_X_y=True)
     assert X_train.shape == (8, 784) and X_test.shape == (N_TEST, 784)
     assert y_train.shape == (8,) and y_test.shape == (N_TEST,)
     np.testing.assert_array_equal(X_train, bunch.data_train)
     np.testing.assert_array_equal(X_test, bunch.data_test)
     np.testing.assert_array_equal(y_train, bunch.target_train)
     np.testing.assert_array_equal(y_test, bunch.target_test)
+    with pytest.raises(ValueError, match="subset='valid' is not one of"):
+        load_mnist(data_home=tmp_path, subset="valid", return_X_y=True)
 
 
 def test_mnist_unreadable_cache_is_rebuilt(tmp_path, monkeypatch, mnist_parts):

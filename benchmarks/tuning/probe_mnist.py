@@ -12,7 +12,7 @@ the duration of one fit (a probe, not an API):
   zero over ``max_iter`` epochs (with ``learning_rate="constant"``);
 - ``center=1``: the pixels minus their training mean, for training and validation.
 
-    python benchmarks/probe_mnist.py --threads 1 --out probes.jsonl \\
+    python benchmarks/tuning/probe_mnist.py --threads 1 --out probes.jsonl \\
         "n_hidden=4000 rank=64 dropout=0.2" "n_hidden=4000 rank=64 cosine=1"
 
 Same split and output format as ``tune_mnist.py``.

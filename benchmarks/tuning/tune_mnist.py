@@ -5,7 +5,7 @@ images (rows 50,000 to 59,999 of ``load_mnist``'s training part). Each
 positional argument is one configuration, ``key=value`` pairs separated by
 spaces and passed to :class:`~skhalfnet.HalfNetClassifier`::
 
-    python benchmarks/tune_mnist.py --threads 1 --out tune.jsonl \\
+    python benchmarks/tuning/tune_mnist.py --threads 1 --out tune.jsonl \\
         "n_hidden=4000 rank=64" "n_hidden=8000 rank=64 alpha=1e-5"
 
 One JSON line per fit is appended to ``--out`` (configuration, seed, trainable
@@ -17,6 +17,11 @@ over seeds). The choices this record supports are written up in
 """
 
 from __future__ import annotations
+
+import sys as _sys
+from pathlib import Path as _Path
+
+_sys.path.insert(0, str(_Path(__file__).resolve().parent.parent))  # benchmarks/
 
 import argparse
 import ast
@@ -50,7 +55,7 @@ def parse_config(text: str) -> dict:
 
 
 def validation_split():
-    X, _, y, _ = load_mnist(return_X_y=True)
+    X, y = load_mnist(subset="train", return_X_y=True)
     return X[:N_TRAIN], y[:N_TRAIN], X[N_TRAIN:], y[N_TRAIN:]
 
 

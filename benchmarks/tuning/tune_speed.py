@@ -6,10 +6,15 @@ one fit with the given epoch budget (the cosine schedule spans it), timed in
 CPU seconds of this process at a fixed thread count. Appends one JSON line a
 fit to ``--out`` with the seed, versions and machine.
 
-    python benchmarks/tune_speed.py --threads 1 --out docs/speed/tuning.jsonl
+    python benchmarks/tuning/tune_speed.py --threads 1 --out docs/speed/tuning.jsonl
 """
 
 from __future__ import annotations
+
+import sys as _sys
+from pathlib import Path as _Path
+
+_sys.path.insert(0, str(_Path(__file__).resolve().parent.parent))  # benchmarks/
 
 import argparse
 import json
@@ -71,7 +76,7 @@ def main(argv=None):
     parser.add_argument("--out", default="docs/speed/tuning.jsonl")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
-    X, _, y, _ = load_mnist(return_X_y=True)
+    X, y = load_mnist(subset="train", return_X_y=True)
     X_train, y_train, X_valid, y_valid = X[:50_000], y[:50_000], X[50_000:], y[50_000:]
     for name in args.configs:
         for seed in args.seeds:

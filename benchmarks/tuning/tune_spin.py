@@ -9,7 +9,7 @@ default fit (``max_iter`` capped, as in ``bench_speed.py``'s load part) at torch
 default thread count under each setting, and at 1 thread, while 0, 2 and 4
 busy-loop processes run, each measurement in a fresh process::
 
-    python benchmarks/tune_spin.py --out docs/speed/spin
+    python benchmarks/tuning/tune_spin.py --out docs/speed/spin
 
 Results go to ``OUT/runs.jsonl`` (one line per measurement, with provenance) and
 ``OUT/results.md``. The setting skhalfnet applies at import (``skhalfnet/__init__.py``)
@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # benchmarks/
 from _provenance import describe
 from bench_speed import FULL, Runner
 
@@ -88,7 +88,7 @@ def main(argv=None):
     first, last = runner.records[0], runner.records[-1]
     text = (
         "# How long OpenMP threads spin before they sleep\n\n"
-        f"Command: `python benchmarks/tune_spin.py {' '.join(sys.argv[1:])}`  \n"
+        f"Command: `python benchmarks/tuning/tune_spin.py {' '.join(sys.argv[1:])}`  \n"
         f"Machine and versions: {describe(first['provenance'])}; "
         f"last measurement {last['provenance']['time']}.\n\n"
         f"Wall seconds of a default fit with max_iter={args.max_iter} on MNIST, at torch's "

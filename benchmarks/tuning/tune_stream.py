@@ -8,10 +8,15 @@ are set per configuration. ``fit`` of the same network with as many epochs as
 passes and with the default budget is scored the same way, for reference.
 Appends one JSON line a run to ``--out``.
 
-    python benchmarks/tune_stream.py --out docs/speed/stream_tuning.jsonl
+    python benchmarks/tuning/tune_stream.py --out docs/speed/stream_tuning.jsonl
 """
 
 from __future__ import annotations
+
+import sys as _sys
+from pathlib import Path as _Path
+
+_sys.path.insert(0, str(_Path(__file__).resolve().parent.parent))  # benchmarks/
 
 import argparse
 import json
@@ -63,7 +68,7 @@ def main(argv=None):
     parser.add_argument("--out", default="docs/speed/stream_tuning.jsonl")
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
-    X, _, y, _ = load_mnist(return_X_y=True)
+    X, y = load_mnist(subset="train", return_X_y=True)
     X_train, y_train, X_valid, y_valid = X[:50_000], y[:50_000], X[50_000:], y[50_000:]
     params = dict(n_hidden=args.n_hidden, rank=args.rank, random_state=args.seed, n_jobs=1)
     records = []

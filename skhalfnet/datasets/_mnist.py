@@ -269,11 +269,20 @@ def _write_mnist_cache(cache: Path, X: np.ndarray, y: np.ndarray, n_train: int) 
         )
 
 
+#: subset -> the rows it holds, given the number of training images.
+_MNIST_SUBSETS = {
+    "all": lambda n_train: slice(None),
+    "train": lambda n_train: slice(None, n_train),
+    "test": lambda n_train: slice(n_train, None),
+}
+
+
 def load_mnist(
     *,
     data_home: str | os.PathLike[str] | None = None,
+    subset: str = "all",
     return_X_y: bool = False,
-) -> Bunch | tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+) -> Bunch | tuple[np.ndarray, np.ndarray]:
     """Load the MNIST handwritten digits: 60,000 training and 10,000 test images.
 
     =================   ==============================
@@ -315,9 +324,18 @@ def load_mnist(
         Cache directory. If None, ``$SKHALFNET_DATA_HOME``, else
         ``$XDG_CACHE_HOME/skhalfnet``, else ``~/.cache/skhalfnet``. It is
         created if missing. See :func:`get_data_home`.
+    subset : {"all", "train", "test"}, default="all"
+        The rows ``return_X_y=True`` returns: all 70,000 images (training
+        images first), the 60,000 training images or the 10,000 test images.
+        The Bunch always holds all of them, with the split as views.
     return_X_y : bool, default=False
-        If True, return ``(X_train, X_test, y_train, y_test)`` (the order of
-        :func:`sklearn.model_selection.train_test_split`) instead of a Bunch.
+        If True, return ``(data, target)`` of ``subset`` instead of a Bunch,
+        as scikit-learn's loaders do.
+
+        .. versionchanged:: 0.2
+           It returned the four arrays ``(X_train, X_test, y_train, y_test)``;
+           use ``load_mnist(subset="train", return_X_y=True)`` and
+           ``subset="test"`` for them.
 
     Returns
     -------
@@ -344,8 +362,9 @@ def load_mnist(
         DESCR : str
             Description of the dataset, its source and the split.
 
-    (X_train, X_test, y_train, y_test) : tuple of ndarray
-        Returned instead of the Bunch if ``return_X_y`` is True.
+    (data, target) : tuple of ndarray
+        The images and labels of ``subset``, returned instead of the Bunch if
+        ``return_X_y`` is True (views into the cached arrays, no copy).
 
     Raises
     ------
@@ -374,8 +393,14 @@ def load_mnist(
     ((60000, 784), (10000, 784))
     >>> mnist.data_train.dtype, mnist.target_train[:5]  # doctest: +SKIP
     (dtype('float32'), array([5, 0, 4, 1, 9]))
-    >>> X_train, X_test, y_train, y_test = load_mnist(return_X_y=True)  # doctest: +SKIP
+    >>> X_train, y_train = load_mnist(subset="train", return_X_y=True)  # doctest: +SKIP
+    >>> X_test, y_test = load_mnist(subset="test", return_X_y=True)  # doctest: +SKIP
     """
+    if subset not in _MNIST_SUBSETS:
+        raise ValueError(
+            f"subset={subset!r} is not one of {sorted(_MNIST_SUBSETS)}: 'train' is the "
+            "60,000 training images, 'test' the 10,000 test images, 'all' both."
+        )
     home = get_data_home(data_home)
     cache = home / _MNIST_CACHE_NAME
     loaded = None
@@ -395,7 +420,8 @@ def load_mnist(
     X, y, n_train = loaded
 
     if return_X_y:
-        return X[:n_train], X[n_train:], y[:n_train], y[n_train:]
+        rows = _MNIST_SUBSETS[subset](n_train)
+        return X[rows], y[rows]
     return _make_bunch(
         X,
         y,

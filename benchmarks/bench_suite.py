@@ -1,0 +1,329 @@
+"""HalfNet against its peers across data sets: the page users look for first.
+
+Every model runs with its defaults inside ``make_pipeline(StandardScaler(), model)``
+(scikit-learn's bundled sets, its synthetic generators with fixed seeds, an MNIST
+subset and a synthetic set of 1,000,000 rows), scored by 5-fold cross-validation
+(stratified for classification), one thread. For each fold the script records the
+test score (accuracy, or R² for regression) and the CPU seconds of ``fit``; the
+report gives the mean with the sample standard deviation over the folds.
+
+None of these data sets was used to choose HalfNet's defaults: those were chosen on
+``benchmarks/tuning/tune_budget.py``'s own sets (docs/suite/tuning/).
+
+    OMP_NUM_THREADS=1 python benchmarks/bench_suite.py --out docs/suite
+    OMP_NUM_THREADS=1 python benchmarks/bench_suite.py --out docs/suite --sets million --append
+
+The 1,000,000-row set is scored on one 80/20 split (five folds of it would take
+hours for the MLP alone), and only the peers that finish in minutes at that size
+run on it (no SVC or random forest). ``--report-only`` rewrites results.md and the
+figure from runs.jsonl.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+from _provenance import describe, provenance
+from _report import markdown, read_records
+from sklearn import datasets
+from sklearn.ensemble import (
+    HistGradientBoostingClassifier,
+    HistGradientBoostingRegressor,
+    RandomForestClassifier,
+    RandomForestRegressor,
+)
+from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.model_selection import KFold, StratifiedKFold, train_test_split
+from sklearn.neural_network import MLPClassifier, MLPRegressor
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.svm import SVC, SVR
+
+from skhalfnet import HalfNetClassifier, HalfNetRegressor
+from skhalfnet.datasets import load_mnist
+
+
+def _mnist_subset():
+    """MNIST's first 10,000 training images (HalfNet's defaults were tuned on rows 50,000+)."""
+    X, y = load_mnist(subset="train", return_X_y=True)
+    return X[:10000], y[:10000]
+
+
+#: name -> (task, loader returning X, y). "c": accuracy, "r": R².
+SETS = {
+    "iris": ("c", lambda: datasets.load_iris(return_X_y=True)),
+    "wine": ("c", lambda: datasets.load_wine(return_X_y=True)),
+    "breast_cancer": ("c", lambda: datasets.load_breast_cancer(return_X_y=True)),
+    "digits": ("c", lambda: datasets.load_digits(return_X_y=True)),
+    "moons": ("c", lambda: datasets.make_moons(n_samples=1000, noise=0.3, random_state=0)),
+    "circles": (
+        "c",
+        lambda: datasets.make_circles(n_samples=1000, noise=0.2, factor=0.5, random_state=0),
+    ),
+    "make_classification": (
+        "c",
+        lambda: datasets.make_classification(n_samples=20000, n_features=40, random_state=0),
+    ),
+    "mnist_10k": ("c", _mnist_subset),
+    "diabetes": ("r", lambda: datasets.load_diabetes(return_X_y=True)),
+    "friedman1": (
+        "r",
+        lambda: datasets.make_friedman1(n_samples=5000, noise=1.0, random_state=0),
+    ),
+    "make_regression": (
+        "r",
+        lambda: datasets.make_regression(
+            n_samples=2000, n_features=50, n_informative=10, noise=10.0, random_state=0
+        ),
+    ),
+    "million": (
+        "c",
+        lambda: datasets.make_classification(
+            n_samples=1_000_000, n_features=40, n_informative=20, random_state=0
+        ),
+    ),
+}
+
+#: The peers, by task: name -> a model with its defaults (seeded where it draws).
+PEERS = {
+    "c": {
+        "HalfNet": lambda seed: HalfNetClassifier(random_state=seed, n_jobs=1),
+        "MLP": lambda seed: MLPClassifier(random_state=seed),
+        "LogisticRegression": lambda seed: LogisticRegression(max_iter=1000),
+        "SVC": lambda seed: SVC(),
+        "HistGradientBoosting": lambda seed: HistGradientBoostingClassifier(random_state=seed),
+        "RandomForest": lambda seed: RandomForestClassifier(random_state=seed, n_jobs=1),
+    },
+    "r": {
+        "HalfNet": lambda seed: HalfNetRegressor(random_state=seed, n_jobs=1),
+        "MLP": lambda seed: MLPRegressor(random_state=seed),
+        "Ridge": lambda seed: Ridge(),
+        "SVR": lambda seed: SVR(),
+        "HistGradientBoosting": lambda seed: HistGradientBoostingRegressor(random_state=seed),
+        "RandomForest": lambda seed: RandomForestRegressor(random_state=seed, n_jobs=1),
+    },
+}
+#: Peers left out at a million rows: each would take hours on one core.
+TOO_SLOW_FOR_A_MILLION = {"SVC", "RandomForest"}
+
+
+def folds(task: str, X, y, name: str):
+    """(train, test) row indices: 5 folds, or one 80/20 split for the million rows."""
+    if name == "million":
+        rows = np.arange(len(y))
+        train, test = train_test_split(rows, test_size=0.2, random_state=0, stratify=y)
+        return [(train, test)]
+    splitter = (
+        StratifiedKFold(5, shuffle=True, random_state=0)
+        if task == "c"
+        else KFold(5, shuffle=True, random_state=0)
+    )
+    return list(splitter.split(X, y))
+
+
+def run_set(name: str, models: list[str] | None) -> list[dict]:
+    task, load = SETS[name]
+    X, y = load()
+    X = np.asarray(X, dtype=np.float64)
+    records = []
+    for fold, (train, test) in enumerate(folds(task, X, y, name)):
+        for model_name, make in PEERS[task].items():
+            if models and model_name not in models:
+                continue
+            if name == "million" and model_name in TOO_SLOW_FOR_A_MILLION:
+                continue
+            pipe = make_pipeline(StandardScaler(), make(fold))
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # ConvergenceWarnings of the defaults
+                start = time.process_time()
+                pipe.fit(X[train], y[train])
+                cpu = time.process_time() - start
+                score = pipe.score(X[test], y[test])
+            record = {
+                "set": name,
+                "task": task,
+                "n_rows": len(y),
+                "n_features": X.shape[1],
+                "fold": fold,
+                "model": model_name,
+                "score": float(score),
+                "fit_cpu_s": cpu,
+            }
+            records.append(record)
+            print(json.dumps(record), flush=True)
+    return records
+
+
+def summarise(records: list[dict]) -> dict:
+    """(set, model) -> mean score, sample sd, mean fit CPU s, folds."""
+    groups: dict = {}
+    for r in records:
+        groups.setdefault((r["set"], r["model"]), []).append(r)
+    out = {}
+    for key, runs in groups.items():
+        scores = np.array([r["score"] for r in runs])
+        out[key] = {
+            "score": float(scores.mean()),
+            "sd": float(scores.std(ddof=1)) if len(scores) > 1 else float("nan"),
+            "cpu": float(np.mean([r["fit_cpu_s"] for r in runs])),
+            "folds": len(runs),
+            "task": runs[0]["task"],
+            "n_rows": runs[0]["n_rows"],
+            "n_features": runs[0]["n_features"],
+        }
+    return out
+
+
+def _score(entry) -> str:
+    if np.isnan(entry["sd"]):
+        return f"{entry['score']:.4f}"
+    return f"{entry['score']:.4f} ± {entry['sd']:.4f}"
+
+
+def verdicts(summary: dict) -> list[dict]:
+    """One line per data set: HalfNet, the default MLP and the best peer."""
+    lines = []
+    for name in SETS:
+        if (name, "HalfNet") not in summary:
+            continue
+        halfnet, mlp = summary[name, "HalfNet"], summary.get((name, "MLP"))
+        peers = {m: e for (s, m), e in summary.items() if s == name and m != "HalfNet"}
+        best_name = max(peers, key=lambda m: peers[m]["score"])
+        margin = 0.01 if halfnet["task"] == "c" else 0.02
+        lines.append(
+            {
+                "set": name,
+                "halfnet": halfnet,
+                "mlp": mlp,
+                "best_name": best_name,
+                "best": peers[best_name],
+                "margin": margin,
+                "behind_mlp": mlp is not None and mlp["score"] - halfnet["score"] > margin,
+                "behind_best": peers[best_name]["score"] - halfnet["score"] > margin,
+            }
+        )
+    return lines
+
+
+def report(records: list[dict], meta: dict, command: str) -> str:
+    summary = summarise(records)
+    rows = []
+    for v in verdicts(summary):
+        h, m, b = v["halfnet"], v["mlp"], v["best"]
+        rows.append(
+            [
+                v["set"],
+                f"{h['n_rows']:,} × {h['n_features']}",
+                "accuracy" if h["task"] == "c" else "R²",
+                _score(h),
+                _score(m),
+                f"{v['best_name']} {_score(b)}",
+                f"{h['cpu']:.2f}",
+                f"{m['cpu']:.2f}",
+                f"{h['cpu'] / m['cpu']:.2f}",
+                "behind" if v["behind_best"] else ("level" if b["score"] > h["score"] else "ahead"),
+            ]
+        )
+    header = [
+        "data set",
+        "rows × features",
+        "score",
+        "HalfNet",
+        "MLP (default)",
+        "best peer",
+        "HalfNet fit CPU s",
+        "MLP fit CPU s",
+        "CPU ratio",
+        "vs best peer",
+    ]
+    parts = [
+        "# Benchmark suite: HalfNet against its peers",
+        "",
+        f"Command: `{command}`. {describe(meta)}",
+        "",
+        "Every model with its defaults inside `make_pipeline(StandardScaler(), model)`; "
+        "5-fold cross-validation (one 80/20 split for the million rows), mean ± sample "
+        "standard deviation over the folds; fit CPU seconds are the mean over the folds, "
+        'one thread. "vs best peer": *behind* when the best peer is ahead by more than '
+        "1 point of accuracy (0.02 R²), *level* when ahead by less, *ahead* when HalfNet "
+        "is the most accurate.",
+        "",
+        markdown(header, rows),
+        "",
+        "## Every model",
+        "",
+    ]
+    detail = []
+    for (name, model), e in summary.items():
+        detail.append([name, model, _score(e), f"{e['cpu']:.2f}", e["folds"]])
+    parts.append(markdown(["data set", "model", "score", "fit CPU s", "folds"], detail))
+    return "\n".join(parts) + "\n"
+
+
+def plot(records: list[dict], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    lines = verdicts(summarise(records))
+    names = [v["set"] for v in lines]
+    y = np.arange(len(names))
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 0.45 * len(names) + 1.8), sharey=True)
+    for offset, key, label in ((-0.2, "halfnet", "HalfNet"), (0.2, "best", "best peer")):
+        left.barh(
+            y + offset,
+            [v[key]["score"] for v in lines],
+            height=0.4,
+            label=label,
+            xerr=[0 if np.isnan(v[key]["sd"]) else v[key]["sd"] for v in lines],
+        )
+    left.set_xlim(0, 1.0)
+    left.set_xlabel("score (accuracy or R²)", fontsize=11)
+    left.set_yticks(y, names, fontsize=11)
+    left.legend(fontsize=11, loc="lower left")
+    for offset, key, label in ((-0.2, "halfnet", "HalfNet"), (0.2, "mlp", "default MLP")):
+        right.barh(y + offset, [v[key]["cpu"] for v in lines], height=0.4, label=label)
+    right.set_xscale("log")
+    right.set_xlabel("fit CPU seconds (log)", fontsize=11)
+    right.legend(fontsize=11, loc="lower right")
+    left.invert_yaxis()
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=Path("benchmarks/results/suite"))
+    parser.add_argument("--sets", nargs="*", choices=list(SETS))
+    parser.add_argument("--models", nargs="*")
+    parser.add_argument("--append", action="store_true", help="add to the run's records")
+    parser.add_argument("--report-only", action="store_true")
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    runs = args.out / "runs.jsonl"
+    meta_path = args.out / "machine.json"
+    if not args.report_only:
+        if not args.append:
+            runs.write_text("")
+            meta_path.write_text(json.dumps(provenance(), indent=1))
+        for name in args.sets or [s for s in SETS if s != "million"]:
+            with runs.open("a") as f:
+                for record in run_set(name, args.models):
+                    f.write(json.dumps(record) + "\n")
+    records = read_records(runs)
+    meta = json.loads(meta_path.read_text())
+    command = "OMP_NUM_THREADS=1 python benchmarks/bench_suite.py --out docs/suite"
+    (args.out / "results.md").write_text(report(records, meta, command))
+    plot(records, args.out / "suite.png")
+    print((args.out / "results.md").read_text())
+
+
+if __name__ == "__main__":
+    main()
