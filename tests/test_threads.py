@@ -24,16 +24,20 @@ def _fit(estimator, X, y):
         return estimator.fit(X, y)
 
 
-def _policy_after(code):
+def _output_of(code, **extra_env):
+    """The lines ``code`` prints, run with no OpenMP wait settings in its environment."""
     env = {k: v for k, v in os.environ.items() if k not in ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT")}
+    env.pop("SKHALFNET_OMP_WAIT_POLICY", None)
+    env.update(extra_env)
     result = subprocess.run(
-        [sys.executable, "-c", code + "; import os; print(os.environ.get('OMP_WAIT_POLICY'))"],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
     )
-    return result.stdout.strip().splitlines()[-1]
+    return result.stdout.strip().splitlines()
+
+
+def _policy_after(code, **extra_env):
+    code += "\nimport os; print(os.environ.get('OMP_WAIT_POLICY'))"
+    return _output_of(code, **extra_env)[-1]
 
 
 def test_importing_skhalfnet_first_makes_openmp_wait_passively():
@@ -44,6 +48,28 @@ def test_a_user_choice_or_an_earlier_torch_import_is_left_alone():
     assert _policy_after("import torch, skhalfnet") == "None"
     code = "import os; os.environ['OMP_WAIT_POLICY'] = 'ACTIVE'; import skhalfnet"
     assert _policy_after(code) == "ACTIVE"
+
+
+_CHILD_POLICY = """
+import subprocess, sys
+import skhalfnet
+child = "import os; print('child', os.environ.get('OMP_WAIT_POLICY'))"
+print(subprocess.run([sys.executable, "-c", child], capture_output=True, text=True).stdout)
+"""
+
+
+@pytest.mark.parametrize(("opt_out", "expected"), [(None, "PASSIVE"), ("0", "None")])
+def test_child_processes_inherit_the_wait_policy_unless_opted_out(opt_out, expected):
+    # The variable stays in os.environ (skhalfnet's docstring says so): a child process
+    # started after the import sees it, unless SKHALFNET_OMP_WAIT_POLICY=0.
+    extra = {} if opt_out is None else {"SKHALFNET_OMP_WAIT_POLICY": opt_out}
+    assert f"child {expected}" in _output_of(_CHILD_POLICY, **extra)
+
+
+@pytest.mark.parametrize("opt_out", ["0", " 0 "])
+def test_skhalfnet_omp_wait_policy_0_leaves_the_environment_alone(opt_out):
+    assert _policy_after("import skhalfnet", SKHALFNET_OMP_WAIT_POLICY=opt_out) == "None"
+    assert _policy_after("import skhalfnet", SKHALFNET_OMP_WAIT_POLICY="1") == "PASSIVE"
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
