@@ -15,8 +15,12 @@ class HalfNetRegressor(RegressorMixin, BaseHalfNet):
 
     The targets are standardised internally (with the weighted mean and
     standard deviation of the first fit) and the squared loss is minimised
-    on that scale; predictions are returned on the original scale. Single
-    and multi-output targets are supported.
+    on that scale; predictions are returned on the original scale. In a
+    ``partial_fit`` stream whose first chunk has almost no spread, a later
+    chunk whose targets spread more than twice as much re-standardises them
+    (the head is rescaled so that predictions do not jump), so that the
+    stream learns whatever its first chunk holds. Single and multi-output
+    targets are supported.
 
     Parameters
     ----------
@@ -128,7 +132,9 @@ class HalfNetRegressor(RegressorMixin, BaseHalfNet):
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
             A chunk of training data.
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
-            Targets; the first call fixes their standardisation.
+            Targets; the first call sets their standardisation, which later
+            calls change only when their running standard deviation exceeds
+            the first call's more than twice.
         sample_weight : array-like of shape (n_samples,), default=None
             Weights of the rows.
 
@@ -144,6 +150,54 @@ class HalfNetRegressor(RegressorMixin, BaseHalfNet):
 
     def _validation_scorer(self, targets, weights):
         return _targets.r2_scorer(targets, weights)
+
+    def _rescale_targets(self, old_mean, old_scale) -> None:
+        """Keep predictions unchanged when the target standardisation changes.
+
+        Called by :func:`~skhalfnet._targets.standardize_targets` after it set
+        ``_target_mean`` and ``_target_scale`` anew (a stream whose first chunk
+        had almost no spread). The head outputs ``o`` become
+        ``(o * old_scale + old_mean - mean) / scale``: the averaged head
+        (``head_coef_``, ``head_intercept_``), the trained head the stream
+        continues from, and Adam's moments of the head, which scale with the
+        residuals (the moments of V scale with their square, averaged over the
+        outputs). New arrays are assigned, none is changed in place, so that
+        a failing fit can restore the estimator.
+        """
+        if not hasattr(self, "head_coef_"):
+            return
+        ratio = (old_scale / self._target_scale).astype(self.head_coef_.dtype)
+        shift = ((old_mean - self._target_mean) / self._target_scale).astype(ratio.dtype)
+        self.head_coef_ = self.head_coef_ * ratio
+        self.head_intercept_ = self.head_intercept_ * ratio + shift
+        history = dict(self._history)
+        weights = history.get("training_weights")
+        if weights is not None:
+            # The module's parameters end with the head: weight (n_outputs, n_hidden), bias.
+            *components, head_weight, head_bias = weights
+            history["training_weights"] = [
+                *components,
+                head_weight * ratio[:, None],
+                head_bias * ratio + shift,
+            ]
+        moments = history.get("optimizer_state")
+        if moments is not None:
+            # Adam's parameter order: head weight, head bias, then V (if any).
+            mean_ratio = float(np.sqrt(np.mean(np.square(ratio))))
+            factors = [ratio[:, None], ratio] + [mean_ratio**2] * (len(moments) - 2)
+            history["optimizer_state"] = [
+                {
+                    **state,
+                    **({"exp_avg": state["exp_avg"] * factor} if "exp_avg" in state else {}),
+                    **(
+                        {"exp_avg_sq": state["exp_avg_sq"] * np.square(factor)}
+                        if "exp_avg_sq" in state
+                        else {}
+                    ),
+                }
+                for state, factor in zip(moments, factors, strict=True)
+            ]
+        self._history = history
 
     def predict(self, X) -> np.ndarray:
         """Predicted targets.

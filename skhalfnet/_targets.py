@@ -97,24 +97,71 @@ def accuracy_scorer(targets, weights):
     return lambda outputs: accuracy_score(targets, class_indices(outputs), sample_weight=weights)
 
 
+#: A later stream chunk re-standardises the targets when their running standard
+#: deviation exceeds the scale in use by this factor (a first chunk with almost no
+#: spread); below it, the first call's scale is kept.
+RESCALE_FACTOR = 2.0
+
+
+def _weighted_stats(targets, weights):
+    """Weighted mean and variance per output, in float64, weights scaled to a max of 1.
+
+    Scaling first keeps tiny weights (1e-320) from underflowing in the sums.
+    """
+    weights = np.asarray(weights, dtype=np.float64)
+    weights = weights / weights.max() if weights.max() > 0 else weights
+    targets = np.asarray(targets, dtype=np.float64)
+    mean = np.average(targets, axis=0, weights=weights)
+    var = np.average(np.square(targets - mean), axis=0, weights=weights)
+    return mean, var, float(weights.sum())
+
+
 def standardize_targets(estimator, y, weights, first_call: bool):
-    """Regression targets as (n, n_outputs), standardised with the first call's weighted stats.
+    """Regression targets as (n, n_outputs), standardised with weighted stats.
 
     Returns ``(targets, loss, n_outputs, weights)``; the mean and scale are
-    stored on the estimator as ``_target_mean`` and ``_target_scale``.
+    stored on the estimator as ``_target_mean`` and ``_target_scale``. The
+    first call sets them. Later calls (``partial_fit``, warm starts) keep
+    running statistics of all the targets seen (``_target_stream``); when the
+    running standard deviation exceeds the scale in use ``RESCALE_FACTOR``
+    times (the first chunk had almost no spread), mean and scale become the
+    running ones and ``estimator._rescale_targets(old_mean, old_scale)`` is
+    called after the change, to keep the head's predictions where they were.
     """
     y = np.asarray(y, dtype=weights.dtype)
     targets = y.reshape(-1, 1) if y.ndim == 1 else y
-    if first_call:
-        mean = np.average(targets, axis=0, weights=weights)
-        scale = np.sqrt(np.average(np.square(targets - mean), axis=0, weights=weights))
-        estimator._target_mean = mean.astype(weights.dtype)
-        estimator._target_scale = np.where(scale > 0, scale, 1.0).astype(weights.dtype)
-    elif targets.shape[1] != estimator._target_mean.shape[0]:
+    if not first_call and targets.shape[1] != estimator._target_mean.shape[0]:
         raise ValueError(
             f"y has {targets.shape[1]} outputs, but the estimator was fitted with "
             f"{estimator._target_mean.shape[0]}."
         )
+    mean, var, total = _weighted_stats(targets, weights)
+    stream = getattr(estimator, "_target_stream", None)
+    if not first_call and stream is not None:
+        # Chan et al.'s merge of two weighted means and variances.
+        old_total, old_mean, old_var = stream["weight"], stream["mean"], stream["var"]
+        new_total = old_total + total
+        delta = mean - old_mean
+        mean = old_mean + delta * (total / new_total)
+        var = (
+            old_var * (old_total / new_total)
+            + var * (total / new_total)
+            + np.square(delta) * (old_total / new_total) * (total / new_total)
+        )
+        total = new_total
+    estimator._target_stream = {"weight": total, "mean": mean, "var": var}
+    scale = np.sqrt(var)
+    scale = np.where(scale > 0, scale, 1.0)
+    if first_call:
+        estimator._target_mean = mean.astype(weights.dtype)
+        estimator._target_scale = scale.astype(weights.dtype)
+    elif np.any(scale > RESCALE_FACTOR * estimator._target_scale):
+        old_mean, old_scale = estimator._target_mean, estimator._target_scale
+        estimator._target_mean = mean.astype(weights.dtype)
+        estimator._target_scale = scale.astype(weights.dtype)
+        rescale = getattr(estimator, "_rescale_targets", None)
+        if rescale is not None:
+            rescale(old_mean, old_scale)
     targets = (targets - estimator._target_mean) / estimator._target_scale
     return targets, "squared", targets.shape[1], weights
 

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import io
 import pickle
+import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 from numpy._core import multiarray, numeric
+from sklearn.datasets import make_regression
+from sklearn.metrics import r2_score
 
-from skhalfnet import HalfNetClassifier
+from skhalfnet import HalfNetClassifier, HalfNetRegressor
 from skhalfnet.datasets import load_cifar10
 from skhalfnet.datasets._home import _load_pickle
 
@@ -203,3 +206,53 @@ def test_mixed_classes_in_partial_fit_are_refused():
         ValueError, match=r"Mix of label input types \(string and number\) in classes"
     ):
         HalfNetClassifier(n_hidden=10).partial_fit(X, [0, 1] * 3, classes=classes)
+
+
+# -- items 5 and 9b: regression targets --------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def stream_data():
+    X, y = make_regression(n_samples=4000, n_features=8, n_informative=4, noise=5.0, random_state=0)
+    return X[:3000], y[:3000], X[3000:], y[3000:]
+
+
+def _stream_score(data, first_chunk):
+    X, y, X_test, y_test = data
+    reg = HalfNetRegressor(n_hidden=300, rank=4, random_state=0)
+    if first_chunk is not None:
+        reg.partial_fit(X[:50], first_chunk)
+    for _ in range(10):
+        for start in range(0, len(X), 300):
+            reg.partial_fit(X[start : start + 300], y[start : start + 300])
+    return r2_score(y_test, reg.predict(X_test))
+
+
+def test_a_stream_whose_first_chunk_has_almost_no_spread_still_learns(stream_data):
+    informative = _stream_score(stream_data, None)
+    degenerate = _stream_score(stream_data, np.full(50, 3.0) + 1e-6 * np.arange(50))
+    assert informative > 0.99
+    assert degenerate > informative - 0.01
+
+
+def test_rescaling_the_targets_keeps_the_predictions(stream_data):
+    X, _, X_test, _ = stream_data
+    reg = HalfNetRegressor(n_hidden=100, rank=4, random_state=0)
+    reg.partial_fit(X[:50], np.full(50, 3.0) + 1e-6 * np.arange(50))
+    before = reg.predict(X_test)
+    scale = reg._target_scale.copy()
+    reg._target_mean, reg._target_scale = reg._target_mean - 5.0, scale * 1e4
+    reg._rescale_targets(reg._target_mean + 5.0, scale)
+    # (up to the rounding of the head's dtype)
+    rtol = 10 * np.finfo(reg.head_coef_.dtype).eps
+    np.testing.assert_allclose(reg.predict(X_test), before, rtol=rtol)
+
+
+def test_tiny_uniform_weights_predict_like_unit_weights(stream_data):
+    X, y, X_test, _ = stream_data
+    params = {"n_hidden": 100, "rank": 4, "max_iter": 5, "random_state": 0}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # 5 epochs do not converge
+        tiny = HalfNetRegressor(**params).fit(X[:500], y[:500], sample_weight=np.full(500, 1e-320))
+        unit = HalfNetRegressor(**params).fit(X[:500], y[:500])
+    np.testing.assert_allclose(tiny.predict(X_test), unit.predict(X_test), rtol=1e-12)
