@@ -737,7 +737,8 @@ def main(argv=None):
     if args.worker:
         run_task(json.loads(args.worker), settings, args.result)
         return
-    from _speed_report import read_records, write_report
+    from _report import read_records
+    from _speed_report import write_report
 
     repository = Path(__file__).resolve().parent.parent
     out = args.out or repository / ("docs/speed/quick" if args.quick else "docs/speed")

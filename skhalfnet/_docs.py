@@ -134,7 +134,9 @@ n_jobs : int or None, default=None
     Torch threads during ``fit`` and prediction, restored afterwards.
     ``None`` uses ``OMP_NUM_THREADS`` when set (joblib's process workers set
     it, so a parallel grid search does not oversubscribe the cores), and
-    torch's own setting otherwise; ``-1`` means all cores. Results are
+    torch's own setting otherwise; ``-1`` means all cores. Counts above the
+    number of CPUs (``joblib.cpu_count()``) are clipped to it; 0 or a
+    non-integer set after fitting raises a ValueError at prediction. Results are
     bit-identical for a fixed ``random_state`` and thread count on one
     machine; other thread counts may differ in the last bits.
 
