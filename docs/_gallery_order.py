@@ -28,4 +28,3 @@ class GalleryOrder:
 
     def __repr__(self):
         return "GalleryOrder"
-

@@ -66,7 +66,7 @@ def test_partial_fit_predicts_with_the_average_and_trains_on(small_digits, monke
     X, y = small_digits
     params = dict(n_hidden=64, rank=4, batch_size=20, random_state=0)
     clf = _stream(HalfNetClassifier(**params), X, y)
-    components, coef, intercept = clf._history["training_weights"]
+    _components, coef, _intercept = clf._history["training_weights"]
     # The public weights are the average, not the last trained weights ...
     assert not np.allclose(clf.head_coef_, coef.T, atol=1e-4)
     # ... with an average over a single step, they are the trained weights.
@@ -80,7 +80,9 @@ def test_partial_fit_predicts_with_the_average_and_trains_on(small_digits, monke
     monkeypatch.undo()
     restarted = _stream(HalfNetClassifier(**params), X, y)
     restarted._history["training_weights"] = [
-        restarted.components_.T.copy(), restarted.head_coef_.T.copy(), restarted.head_intercept_
+        restarted.components_.T.copy(),
+        restarted.head_coef_.T.copy(),
+        restarted.head_intercept_,
     ]
     _stream(clf, X[:100], y[:100])
     _stream(restarted, X[:100], y[:100])

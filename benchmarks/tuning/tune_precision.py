@@ -6,7 +6,8 @@ autocast, and one epoch of scikit-learn's MLPClassifier(256) (batch 256) for sca
 each is the median of ``--repeats`` epochs, CPU seconds, one thread. It appends one
 JSON line per measurement to ``--out`` and prints a table.
 
-    OMP_NUM_THREADS=1 python benchmarks/tuning/tune_precision.py --out docs/suite/tuning/precision.jsonl
+    OMP_NUM_THREADS=1 python benchmarks/tuning/tune_precision.py \
+        --out docs/suite/tuning/precision.jsonl
 """
 
 from __future__ import annotations
