@@ -17,6 +17,7 @@ CI, leave those names as plain code instead of failing on the download.
 
 import logging
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -178,7 +179,26 @@ def _orphan_benchmark_tables(app, docname, source):
         source[0] = "---\norphan: true\n---\n" + source[0]
 
 
+# Methods inherited from scikit-learn (``set_fit_request``, ``get_metadata_routing``, ...)
+# carry scikit-learn's version notes, which would read as skhalfnet's own: they are
+# rewritten to name scikit-learn.
+_SKLEARN_VERSION_NOTE = re.compile(r"^(\s*)\.\. (versionadded|versionchanged):: (\S+)")
+
+
+def _mark_inherited_version_notes(app, what, name, obj, options, lines):
+    module = getattr(obj, "__module__", "") or ""
+    if not module.startswith("sklearn"):
+        return
+    for i, line in enumerate(lines):
+        match = _SKLEARN_VERSION_NOTE.match(line)
+        if match:
+            indent, kind, version = match.groups()
+            verb = "Added" if kind == "versionadded" else "Changed"
+            lines[i] = f"{indent}*{verb} in scikit-learn {version}.*"
+
+
 def setup(app):
+    app.connect("autodoc-process-docstring", _mark_inherited_version_notes)
     app.connect("source-read", _orphan_benchmark_tables)
     # After intersphinx (priority 500), which resolves these when it has the inventory.
     app.connect("missing-reference", _sklearn_docstring_reference, priority=900)

@@ -26,6 +26,9 @@ ROOT = Path(__file__).resolve().parent.parent
 # page -> the result files its figures come from (paths from the repository root).
 PAGES = {
     "README.md": [
+        "docs/suite/results.md",
+        "docs/speed/default_fit/before/results.md",
+        "docs/speed/default_fit/after/results.md",
         "docs/mnist/results.md",
         "docs/mnist/previous/results.md",
         "docs/speed/results.md",
@@ -36,6 +39,7 @@ PAGES = {
         "docs/kernel_bench/runs.jsonl",
     ],
     "docs/user_guide/when_to_use.md": [
+        "docs/suite/results.md",
         "docs/mnist/results.md",
         "docs/kernel_bench/results.md",
     ],
@@ -50,10 +54,16 @@ PAGES = {
         "docs/speed/spin/results.md",
     ],
     "docs/getting_started.md": [
+        "docs/suite/results.md",
         "docs/mnist/results.md",
         "docs/kernel_bench/results.md",
         "docs/digits/results.md",
         "docs/speed/results.md",
+    ],
+    "docs/suite.md": [
+        "docs/suite/results.md",
+        "docs/speed/default_fit/before/results.md",
+        "docs/speed/default_fit/after/results.md",
     ],
     "docs/metric_learning.md": ["docs/kernel_bench/results.md"],
     "docs/kernels.md": ["docs/kernel_bench/results.md"],
@@ -79,7 +89,12 @@ PYPROJECT = "a lowest supported version, from pyproject.toml"
 BUDGETS = "the range of budgets compared, not a measurement"
 BUDGET_RULE = "max_iter='auto': a rule's parameter or its value, not a measurement"
 NOT_RESULTS = {
-    "README.md": {"2606.04583": "the paper's arXiv number"},
+    "README.md": {
+        "2606.04583": "the paper's arXiv number",
+        "20,000": "a data set's size",
+        "10,000": "a data set's size",
+        "1,400": BUDGET_RULE,
+    },
     "docs/index.md": {"2606.04583": "the paper's arXiv number"},
     "docs/user_guide/when_to_use.md": {"25,000": BUDGETS, "150,000": BUDGETS},
     "docs/user_guide/rank_and_width.md": {
@@ -167,6 +182,7 @@ DERIVED = {
         "1.33": "0.0133 * 100",
     },
     "docs/kernels.md": {"1.33": "0.0133 * 100"},
+    "docs/suite.md": {"5.5": "(0.8696 - 0.8145) * 100"},
 }
 
 # Benchmark reports that are checked by hand, with the reason. Their tables are the
