@@ -376,7 +376,7 @@ def plot_params(table, out, title):
         by_method[label].append(r)
     floor = axis_floor([r["accuracy"] for r in table])
     top = max(r["accuracy"] for r in table) + 0.004
-    fig, ax = plt.subplots(figsize=(10, 5.2))
+    fig, ax = plt.subplots(figsize=(12, 6.2))
     for (label, rows), colour in zip(by_method.items(), _colours(len(by_method)), strict=True):
         rows = sorted(rows, key=lambda r: r["params"])
         x = [r["params"] for r in rows]
@@ -400,7 +400,7 @@ def plot_params(table, out, title):
                         (r["params"], r["accuracy"]),
                         xytext=(3, -9),
                         textcoords="offset points",
-                        fontsize=6,
+                        fontsize=9,
                         color=colour,
                     )
         below = [r for r in rows if r["accuracy"] < floor]
@@ -422,17 +422,18 @@ def plot_params(table, out, title):
                 (below[-1]["params"], floor),
                 xytext=(-70, 25),
                 textcoords="offset points",
-                fontsize=7,
+                fontsize=9,
                 color=colour,
                 arrowprops={"arrowstyle": "->", "color": colour},
             )
     ax.set_xscale("log")
-    ax.set_xlabel("trainable parameters (log scale)")
-    ax.set_ylabel("test accuracy")
+    ax.set_xlabel("trainable parameters (log scale)", fontsize=12)
+    ax.set_ylabel("test accuracy", fontsize=12)
+    ax.tick_params(labelsize=11)
     ax.set_ylim(floor, top)
     ax.grid(alpha=0.3)
-    ax.set_title(f"{title}\ntest accuracy against trainable parameters", fontsize=10)
-    ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))
+    ax.set_title(f"{title}\ntest accuracy against trainable parameters", fontsize=12)
+    ax.legend(fontsize=11, loc="center left", bbox_to_anchor=(1.01, 0.5))
     fig.tight_layout()
     fig.savefig(out / "accuracy_vs_params.png", dpi=120)
     plt.close(fig)
