@@ -29,7 +29,7 @@ X, y = load_digits(return_X_y=True)
 X_train, X_test, y_train, y_test = train_test_split(X, y, stratify=y, random_state=0)
 
 model = make_pipeline(StandardScaler(), HalfNetClassifier(n_hidden=1000, rank=16, random_state=0))
-model.fit(X_train, y_train)
+model = model.fit(X_train, y_train)  # an assignment: the pipeline is shown once, below
 
 # %%
 # The fitted pipeline is displayed as usual; the "?" icon of the HalfNet step leads

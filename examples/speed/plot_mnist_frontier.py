@@ -39,7 +39,12 @@ try:
     here = Path(__file__).resolve().parent
 except NameError:  # run interactively
     here = Path.cwd()
-runs_file = here.parent / "docs" / "mnist" / "runs.jsonl"
+# The repository's docs/ folder, wherever in examples/ this script sits.
+runs_file = next(
+    folder / "docs" / "mnist" / "runs.jsonl"
+    for folder in (here, *here.parents)
+    if (folder / "docs" / "mnist" / "runs.jsonl").is_file()
+)
 runs = pd.DataFrame([read_run(line) for line in runs_file.read_text().splitlines()])
 runs = runs[FIELDS].rename(columns={"trainable_params": "params", "test_accuracy": "accuracy"})
 print(runs["method"].value_counts().to_string())
