@@ -6,16 +6,17 @@ Each test pins down something a mutant of ``skhalfnet/_training.py``, ``_init.py
 
 import contextlib
 import math
+import tracemalloc
 import warnings
 
 import numpy as np
 import pytest
 import scipy.sparse as sp
 import torch
-from sklearn.datasets import make_blobs
+from sklearn.datasets import make_blobs, make_classification
 from sklearn.metrics import log_loss
 
-from skhalfnet import HalfNetClassifier, _callbacks, _init, _layer, _training
+from skhalfnet import HalfNetClassifier, HalfNetTransformer, _callbacks, _init, _layer, _training
 from skhalfnet._layer import NetworkState
 from skhalfnet._training import NonFiniteLossWarning, TrainingConfig, TrainingHistory
 
@@ -92,6 +93,16 @@ def test_verbose_says_which_criterion_stopped_training(small_digits, capsys):
     assert "Validation score did not improve more than tol=" in capsys.readouterr().out
 
 
+def test_verbose_with_early_stopping_prints_the_loss_and_the_score(small_digits, capsys):
+    X, y = small_digits
+    quiet_fit(_small(max_iter=2, early_stopping=True, verbose=1), X, y)
+    lines = [line for line in capsys.readouterr().out.splitlines() if "validation" in line]
+    assert len(lines) == 2
+    for number, line in enumerate(lines, 1):
+        assert line.startswith(f"Iteration {number}, loss = ")
+        assert ", validation score = " in line
+
+
 def test_early_stopping_trains_on_the_rows_it_does_not_score(small_digits, monkeypatch):
     X, y = small_digits
     seen = {}
@@ -151,6 +162,20 @@ def test_partial_fit_steps_continue_the_count_across_calls(small_digits, monkeyp
     assert steps == list(range(8))  # two calls of 400 / 100 steps
 
 
+def test_a_diverging_partial_fit_call_keeps_the_model_of_the_call_before():
+    # partial_fit predicts with an average of the weights: a call that diverges must go
+    # back to the average it started from, as well as to the trained weights.
+    X, y = make_classification(n_samples=600, random_state=0)
+    X = X.astype(np.float32)
+    est = HalfNetClassifier(n_hidden=50, rank=4, random_state=0)
+    est.partial_fit(X, y, classes=[0, 1])
+    before = est.decision_function(X)
+    est.set_params(learning_rate_init=1e10)
+    with pytest.warns(NonFiniteLossWarning, match="the weights after epoch 1 were kept"):
+        est.partial_fit(X, y)
+    np.testing.assert_array_equal(est.decision_function(X), before)
+
+
 # -- precision ---------------------------------------------------------------------------
 
 
@@ -180,6 +205,21 @@ def test_precision_not_the_input_dtype_decides_the_arithmetic(small_digits):
         a, b = fits[np.float32, precision], fits[np.float64, precision]
         assert a.head_coef_.dtype == (np.float64 if precision == "float64" else np.float32)
         np.testing.assert_array_equal(a.head_coef_, b.head_coef_)
+
+
+def test_float32_input_is_answered_without_a_float64_copy():
+    # A float32 model predicts float32 rows in float32: no float64 result on the way.
+    X, y = make_classification(n_samples=200, n_features=20, random_state=0)
+    est = HalfNetTransformer(n_hidden=500, rank=4, max_iter=1, random_state=0)
+    quiet_fit(est, X.astype(np.float32), y)
+    X_big = np.random.RandomState(0).standard_normal((8000, 20)).astype(np.float32)
+    as_float32 = 8000 * 500 * 4  # 16 MB: the features themselves
+    tracemalloc.start()
+    features = est.transform(X_big)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert features.dtype == np.float32
+    assert peak < 1.5 * as_float32
 
 
 # -- the non-finite guard ------------------------------------------------------------------
@@ -240,6 +280,17 @@ def test_only_overflow_errors_count_as_divergence(small_digits, monkeypatch):
     monkeypatch.setattr(_training, "per_sample_loss", broken)
     with pytest.raises(RuntimeError, match="a bug, not a divergence"):
         _small(max_iter=1).fit(X, y)
+
+
+def test_the_divergence_warning_names_the_epoch_that_failed():
+    # One batch an epoch: epoch 1's loss is the initial weights' (sound), its step explodes,
+    # and epoch 2's loss is the one that diverges.
+    X, y = make_classification(n_samples=200, random_state=0)
+    est = _small(n_hidden=50, max_iter=5, learning_rate_init=1e10)
+    with pytest.warns(
+        NonFiniteLossWarning, match=r"\) in epoch 2; training stopped and the initial"
+    ):
+        est.fit(X, y)
 
 
 # -- PCA initialisation of wide data ------------------------------------------------------
