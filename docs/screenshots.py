@@ -23,6 +23,7 @@ from pathlib import Path
 PAGES = [
     "index.html",
     "getting_started.html",
+    "suite.html",
     "user_guide/readings.html",
     "user_guide/rank_and_width.html",
     "user_guide/when_to_use.html",

@@ -38,7 +38,7 @@ INFERENCE_BATCH_VALUES = 2**22
 #: An epoch whose mean training loss exceeds this many times the loss of the constant
 #: zero output (log C for softmax, log 2 for logistic, half the mean squared target)
 #: has diverged: training stops and keeps the last weights known to be sound.
-DIVERGENCE_FACTOR = 100.0
+DIVERGENCE_FACTOR = 1e4
 
 
 class NonFiniteLossWarning(UserWarning):

@@ -233,3 +233,16 @@ def test_sparse_input_under_auto_trains_in_float32():
     X, y = make_classification(n_samples=200, random_state=0)
     est = quiet(HalfNetClassifier(n_hidden=30, rank=2, max_iter=2), sp.csr_matrix(X), y)
     assert est.head_coef_.dtype == np.float32
+
+
+def test_a_transient_spike_that_recovers_is_not_divergence():
+    # scikit-learn's check_n_features_in data: uncentred inputs and a pure-noise target.
+    # Adam's first full-batch steps overshoot (epoch losses up to ~100 times the zero
+    # output's) and then settle at the mean; stopping there kept a model with R² -88.
+    rng = np.random.RandomState(0)
+    X, y = rng.normal(loc=100, size=(150, 2)), rng.normal(size=150)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", NonFiniteLossWarning)
+        model = HalfNetRegressor(n_hidden=500, random_state=0).fit(X, y)
+    assert model.n_iter_ == 30
+    assert model.score(X, y) > -0.05
