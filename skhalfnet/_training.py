@@ -19,6 +19,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from ._adam import Adam
 from ._layer import (
     _NUMPY_DTYPES,
     HalfNetModule,
@@ -115,7 +116,7 @@ def _parameter_groups(module: HalfNetModule, config: TrainingConfig) -> list[dic
     return groups
 
 
-def optimizer_state_to_numpy(optimizer: torch.optim.Optimizer) -> list[dict]:
+def optimizer_state_to_numpy(optimizer: Adam) -> list[dict]:
     """Adam's per-parameter state (step and moments) as plain floats and numpy arrays."""
     saved = []
     for group in optimizer.param_groups:
@@ -130,7 +131,7 @@ def optimizer_state_to_numpy(optimizer: torch.optim.Optimizer) -> list[dict]:
     return saved
 
 
-def _load_numpy_state(optimizer: torch.optim.Optimizer, saved: list[dict]) -> None:
+def _load_numpy_state(optimizer: Adam, saved: list[dict]) -> None:
     params = [p for group in optimizer.param_groups for p in group["params"]]
     for param, state in zip(params, saved, strict=True):
         optimizer.state[param] = {
@@ -145,7 +146,7 @@ def _load_numpy_state(optimizer: torch.optim.Optimizer, saved: list[dict]) -> No
 
 def make_optimizer(module: HalfNetModule, config: TrainingConfig, state: list[dict] | None):
     """Adam with one rate for V and one for the head; L2 penalty on the weights."""
-    optimizer = torch.optim.Adam(_parameter_groups(module, config))
+    optimizer = Adam(_parameter_groups(module, config))
     if state is not None:
         _load_numpy_state(optimizer, state)
     for group in optimizer.param_groups:

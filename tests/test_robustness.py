@@ -9,6 +9,7 @@ import scipy.sparse as sp
 import torch
 
 from skhalfnet import HalfNetClassifier, HalfNetRegressor, HalfNetTransformer, _training
+from skhalfnet._adam import Adam
 from skhalfnet._training import NonFiniteLossWarning
 
 ESTIMATORS = [HalfNetClassifier, HalfNetRegressor, HalfNetTransformer]
@@ -131,7 +132,7 @@ class _Interrupt(BaseException):
 
 
 def _interrupt_after(monkeypatch, n_steps):
-    original = torch.optim.Adam.step
+    original = Adam.step
     calls = {"n": 0}
 
     def step(self, *args, **kwargs):
@@ -141,7 +142,7 @@ def _interrupt_after(monkeypatch, n_steps):
             raise _Interrupt
         return result
 
-    monkeypatch.setattr(torch.optim.Adam, "step", step)
+    monkeypatch.setattr(Adam, "step", step)
 
 
 @pytest.mark.parametrize("Estimator", ESTIMATORS)
