@@ -257,9 +257,9 @@ def report(records: list[dict], meta: dict, command: str) -> str:
         "Every model with its defaults inside `make_pipeline(StandardScaler(), model)`; "
         "5-fold cross-validation (one 80/20 split for the million rows), mean ± sample "
         "standard deviation over the folds; fit CPU seconds are the mean over the folds, "
-        "one thread; the median leaves out the one-off cost of the first HalfNet fit in the "
-        "process (torch initialising its kernels: iris is the first data set, and its first "
-        f"fold took {_first_fit(summary):.2f} s). "
+        "one thread; the median leaves out one-off costs of the first HalfNet fit in the "
+        "process (iris is the first data set; HalfNet's fit on its first fold took "
+        f"{_first_fit(summary):.2f} s). "
         '"vs best peer": *behind* when the best peer is ahead by more than '
         "1 point of accuracy (0.02 R²), *level* when ahead by less, *ahead* when HalfNet "
         "is the most accurate.",
