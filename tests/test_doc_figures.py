@@ -135,7 +135,11 @@ NOT_RESULTS = {
         "10,000": "a data set's size",
         "70,000": "a data set's size",
     },
-    "docs/guide.md": {"5,000": "a sample size"},
+    "docs/guide.md": {
+        "5,000": "a sample size",
+        "1,400": BUDGET_RULE,
+        "10,000": "the divergence factor, a constant of skhalfnet._training",
+    },
     "docs/user_guide/migrating.md": {
         "6,034": "a parameter count computed on the page",
         "37,510": "a parameter count computed on the page",
