@@ -8,6 +8,7 @@ ORDER = [
     "plot_spectrum.py",
     "plot_regression_subspace.py",
     "plot_knn_vs_nca.py",
+    "plot_mnist_projection.py",
     "plot_transformer_vs_kernel_approximation.py",
     "plot_learned_kernel_svc.py",
     "plot_gp_regression.py",

@@ -111,6 +111,11 @@ NOT_RESULTS = {
     },
     "examples/speed/plot_mnist_frontier.py": {"25,000": BUDGETS, "150,000": BUDGETS},
     "examples/kernels/plot_gp_regression.py": {"0.95": "the nominal coverage of a 95 % interval"},
+    "examples/metric_learning/plot_mnist_projection.py": {
+        "5,000": "a subset's size",
+        "2,000": "a subset's size",
+        "1,000": "the example's n_hidden",
+    },
     "docs/getting_started.md": {
         "2606.04583": "the paper's arXiv number",
         "0.96": "the lowest accuracy tests/test_readme.py accepts",
