@@ -1,7 +1,7 @@
 """Behaviours that mutation testing found unguarded (see docs/mutation/results.md).
 
 Each test pins down something a mutant of ``skhalfnet/_training.py``, ``_init.py``,
-``_base.py`` or ``_layer.py`` changed while every other fast test still passed.
+``_base.py``, ``_layer.py`` or ``_rules.py`` changed while every other fast test still passed.
 """
 
 import contextlib
@@ -16,7 +16,16 @@ import torch
 from sklearn.datasets import make_blobs, make_classification
 from sklearn.metrics import log_loss
 
-from skhalfnet import HalfNetClassifier, HalfNetTransformer, _callbacks, _init, _layer, _training
+from skhalfnet import (
+    HalfNetClassifier,
+    HalfNetTransformer,
+    _base,
+    _callbacks,
+    _init,
+    _layer,
+    _rules,
+    _training,
+)
 from skhalfnet._layer import NetworkState
 from skhalfnet._training import NonFiniteLossWarning, TrainingConfig, TrainingHistory
 
@@ -319,3 +328,41 @@ def test_initialisation_uses_all_rows_or_a_sorted_subset_without_repeats():
     rows = _init.init_rows(n_samples, np.random.RandomState(0))
     assert len(rows) == _init.INIT_SAMPLE_SIZE == len(np.unique(rows))
     assert np.all(np.diff(rows) > 0) and 0 <= rows[0] and rows[-1] < n_samples
+
+
+# -- rolling back keeps Adam's state -------------------------------------------------------
+
+
+def test_going_back_to_the_best_epoch_keeps_its_adam_state(small_digits):
+    # Early stopping ends on the best epoch's weights and Adam state; the state kept for
+    # a warm start must be that of the network's own parameters, taken at that epoch.
+    X, y = small_digits
+    est = quiet_fit(
+        _small(max_iter=8, early_stopping=True, batch_size=1000, learning_rate_init=0.05), X, y
+    )
+    best_epoch = 1 + int(np.argmax(est.validation_scores_))  # one Adam step an epoch
+    saved = est._history["optimizer_state"]
+    assert len(saved) == 3  # head weights, head bias, V
+    for state in saved:
+        assert set(state) == {"step", "exp_avg", "exp_avg_sq"}
+        assert state["step"] == best_epoch
+
+
+# -- the fit's rules -----------------------------------------------------------------------
+
+
+def test_effective_rank_counts_equal_directions_of_any_scale():
+    assert _rules.effective_rank(np.array([3.0, 3.0, 3.0, 0.0, 0.0])) == pytest.approx(3.0)
+    assert _rules.effective_rank(np.array([0.5, 0.0])) == pytest.approx(1.0)
+    assert _rules.effective_rank(np.zeros(4)) == 0.0
+    assert 1.0 < _rules.effective_rank(np.array([9.0, 1.0, 1.0])) < 3.0
+
+
+def test_the_memory_guard_counts_the_weights_of_wide_data(monkeypatch):
+    # V alone (100,000 features x rank 4 in float32: 1.6 MB) is more than the memory the
+    # machine is said to have, so the fit is refused before anything is allocated.
+    X = sp.random(20, 100_000, density=1e-3, format="csr", random_state=0)
+    y = np.arange(20) % 2
+    monkeypatch.setattr(_base, "_physical_memory", lambda: 1_000_000)
+    with pytest.raises(ValueError, match="GiB for the weights"):
+        HalfNetClassifier(n_hidden=10, rank=4, max_iter=1, precision="float32").fit(X, y)
