@@ -265,8 +265,9 @@ class BaseHalfNet(_callbacks.CallbackSupportMixin, BaseEstimator):
                 "bfloat16 sparse matmul. Use precision='auto' or 'float32' (sparse data "
                 "train in float32), or densify X."
             )
-        dtype = training_dtype(self.precision, X)
-        if not first_call:
+        if first_call:
+            dtype = training_dtype(self.precision, X)
+        else:
             self._check_same_architecture(rank)
             dtype = self.head_coef_.dtype  # continue training in the fitted dtype
         weights = _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
@@ -462,7 +463,8 @@ class BaseHalfNet(_callbacks.CallbackSupportMixin, BaseEstimator):
         with torch_threads(effective_threads(self.n_jobs)):
             # float64 input is answered in float64 arithmetic: each row's output is then
             # the same whatever the batch it comes in (float32 sums depend on the batch).
-            dtype = np.result_type(output_dtype(X), self.head_coef_.dtype)
+            # Other inputs (float32, or integers cast batch by batch) use the weights' dtype.
+            dtype = np.float64 if X.dtype == np.float64 else self.head_coef_.dtype
             outputs = _training.predict_arrays(
                 self._network_state(), X, kind, device=device, dtype=dtype
             )

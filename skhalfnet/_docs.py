@@ -126,9 +126,10 @@ precision : {"auto", "float32", "bfloat16", "float64"}, default="auto"
     ``"bfloat16"`` on sparse data is an error), so a sparse and a dense copy
     of the same data can give models that differ within bfloat16's rounding
     (``"float32"`` gives them the same model), and float64 data with values
-    beyond 1e30 train in float64 (float32 would overflow). Predictions run
-    in the dtype of the fitted weights and are returned as float32 for
-    float32 input and float64 otherwise.
+    beyond 1e30 train in float64 (float32 would overflow). Predictions for
+    float64 input run in float64 (so a row's output does not depend on the
+    batch it comes in), others in the dtype of the fitted weights; they are
+    returned as float32 for float32 input and float64 otherwise.
 
 n_jobs : int or None, default=None
     Torch threads during ``fit`` and prediction, restored afterwards.

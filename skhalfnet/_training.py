@@ -301,15 +301,11 @@ def _non_finite_warning(loss: float, epoch: int, kept_epochs: int) -> None:
     )
 
 
-def reference_loss(data: _Data, loss: str) -> float:
+def reference_loss(data: _Data, loss: str, n_outputs: int) -> float:
     """Mean training loss of the constant zero output: the yardstick for divergence."""
     rows = data.rows.to(data.targets.device)
-    targets = data.targets.index_select(0, rows)
-    n_outputs = 1 if loss == "logistic" or targets.ndim == 1 else targets.shape[1]
-    if loss == "softmax":
-        n_outputs = int(data.targets.max()) + 1
     zeros = torch.zeros((rows.shape[0], n_outputs), dtype=data.weights.dtype, device=rows.device)
-    losses = per_sample_loss(loss, zeros, targets)
+    losses = per_sample_loss(loss, zeros, data.targets.index_select(0, rows))
     return float((data.weights.index_select(0, rows) * losses).mean())
 
 
@@ -345,7 +341,8 @@ def train(
     optimizer = make_optimizer(module, config, history.optimizer_state)
     best_snapshot = _snapshot(module, optimizer) if config.early_stopping else None
     history.converged = history.non_finite = False
-    divergence = DIVERGENCE_FACTOR * max(reference_loss(data, config.loss), 1e-12)
+    n_outputs = module.head_bias.shape[0]
+    divergence = DIVERGENCE_FACTOR * max(reference_loss(data, config.loss, n_outputs), 1e-12)
     # The weights at the start of the last epoch whose loss was sound: they gave that
     # loss, whereas the epoch's last step may already have sent the weights off.
     sound, sound_epochs = None, len(history.loss_curve)

@@ -246,3 +246,26 @@ def test_a_transient_spike_that_recovers_is_not_divergence():
         model = HalfNetRegressor(n_hidden=500, random_state=0).fit(X, y)
     assert model.n_iter_ == 30
     assert model.score(X, y) > -0.05
+
+
+def test_predictions_compute_in_float64_only_for_float64_input(monkeypatch):
+    from skhalfnet import _training
+
+    X, y = make_classification(n_samples=200, random_state=0)
+    est = quiet(HalfNetClassifier(n_hidden=30, rank=2, max_iter=2, random_state=0), X, y)
+    seen, original = [], _training.predict_arrays
+
+    def record(*args, dtype=None, **kwargs):
+        seen.append(np.dtype(dtype))
+        return original(*args, dtype=dtype, **kwargs)
+
+    monkeypatch.setattr(_training, "predict_arrays", record)
+    outputs = [
+        est.decision_function(X.astype(dtype)) for dtype in (np.float64, np.float32, np.uint8)
+    ]
+    assert seen == [
+        np.float64,
+        np.float32,
+        np.float32,
+    ]  # batch-invariant float64; no upcast of ints
+    assert [o.dtype for o in outputs] == [np.float64, np.float32, np.float64]
