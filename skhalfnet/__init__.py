@@ -32,6 +32,7 @@ if (
     _os.environ["OMP_WAIT_POLICY"] = "PASSIVE"
 
 from . import datasets, kernels
+from ._base import RankCappedWarning
 from ._classifier import HalfNetClassifier
 from ._regressor import HalfNetRegressor
 from ._training import NonFiniteLossWarning
@@ -42,6 +43,7 @@ __all__ = [
     "HalfNetRegressor",
     "HalfNetTransformer",
     "NonFiniteLossWarning",
+    "RankCappedWarning",
     "datasets",
     "kernels",
 ]

@@ -15,7 +15,7 @@ rank : int or None, default=None
     Rank k of the learned covariance Σ = V Vᵀ of the hidden weights, so V has
     shape (n_features, rank). ``None`` means ``min(64, n_features)``. A rank
     larger than ``n_features`` is capped to ``n_features`` with a
-    ``RankCappedWarning`` (so a grid over ``rank`` runs on narrow tables too;
+    :class:`~skhalfnet.RankCappedWarning` (so a grid over ``rank`` runs on narrow tables too;
     ``rank_`` is the rank used). Ignored with ``covariance="identity"``.
 
 activation : {"relu", "cos", "erf", "tanh"}, default="relu"

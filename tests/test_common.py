@@ -14,10 +14,10 @@ from skhalfnet import (
     HalfNetRegressor,
     HalfNetTransformer,
     NonFiniteLossWarning,
+    RankCappedWarning,
     _base,
     _training,
 )
-from skhalfnet._base import RankCappedWarning
 
 ESTIMATORS = [HalfNetClassifier, HalfNetRegressor, HalfNetTransformer]
 

@@ -15,8 +15,15 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
-from skhalfnet import HalfNetClassifier, HalfNetRegressor, NonFiniteLossWarning, _base, _callbacks
-from skhalfnet._base import RankCappedWarning, resolved_epochs
+from skhalfnet import (
+    HalfNetClassifier,
+    HalfNetRegressor,
+    NonFiniteLossWarning,
+    RankCappedWarning,
+    _base,
+    _callbacks,
+)
+from skhalfnet._base import resolved_epochs
 
 
 def quiet(estimator, X, y, **kwargs):
