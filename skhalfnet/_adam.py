@@ -13,8 +13,6 @@ saved in a fitted estimator's history load either way.
 
 from __future__ import annotations
 
-import copy
-
 import torch
 
 #: Adam's decay rates of the first and second moments, and its epsilon (torch's defaults).
@@ -47,6 +45,15 @@ def new_state(param) -> dict:
         "exp_avg": torch.zeros_like(param, memory_format=torch.preserve_format),
         "exp_avg_sq": torch.zeros_like(param, memory_format=torch.preserve_format),
     }
+
+
+def _copy_state(state: dict | None) -> dict | None:
+    """A copy of one parameter's Adam state that shares no tensor with it.
+
+    Tensor clones, not ``copy.deepcopy``: deep-copying the state at every epoch's
+    snapshot was about a third of a small fit's time.
+    """
+    return None if state is None else {key: value.clone() for key, value in state.items()}
 
 
 class Adam:
@@ -82,7 +89,7 @@ class Adam:
     def state_dict(self) -> dict:
         """The states (by the parameters' order) and the groups' settings, as copies."""
         return {
-            "state": [copy.deepcopy(self.state.get(param)) for param in self._params()],
+            "state": [_copy_state(self.state.get(param)) for param in self._params()],
             "param_groups": [
                 {key: value for key, value in group.items() if key != "params"}
                 for group in self.param_groups
@@ -92,9 +99,9 @@ class Adam:
     def load_state_dict(self, saved: dict) -> None:
         """Put back what :meth:`state_dict` returned."""
         self.state = {
-            param: copy.deepcopy(state)
+            param: _copy_state(state)
             for param, state in zip(self._params(), saved["state"], strict=True)
             if state is not None
         }
         for group, settings in zip(self.param_groups, saved["param_groups"], strict=True):
-            group.update(copy.deepcopy(settings))
+            group.update(settings)
