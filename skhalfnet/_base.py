@@ -26,7 +26,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from . import _callbacks, _layer, _training
+from . import _callbacks, _layer, _selection, _training
 from ._init import initial_components
 from ._layer import NetworkState
 from ._rules import (  # noqa: F401  (re-exported: tests and benchmarks read them here)
@@ -67,7 +67,7 @@ class BaseHalfNet(_callbacks.CallbackSupportMixin, BaseEstimator):
         "n_hidden": [Interval(Integral, 1, None, closed="left")],
         "rank": [Interval(Integral, 1, None, closed="left"), None],
         "activation": [StrOptions(set(_layer.ACTIVATIONS))],
-        "covariance": [StrOptions({"lowrank", "identity"})],
+        "covariance": [StrOptions({"auto", "lowrank", "identity"})],
         "init": [StrOptions({"pca", "random"})],
         "bias_scale": [Interval(Real, 0, None, closed="left")],
         "alpha": [Interval(Real, 0, None, closed="left")],
@@ -172,8 +172,8 @@ class BaseHalfNet(_callbacks.CallbackSupportMixin, BaseEstimator):
             X = X.sorted_indices()  # a sorted copy: the caller's matrix stays as it was
         return X, y
 
-    def _resolved_rank(self, n_features: int) -> int:
-        if self.covariance == "identity":
+    def _resolved_rank(self, n_features: int, covariance: str) -> int:
+        if covariance == "identity":
             return n_features
         if self.rank is None:
             return min(DEFAULT_RANK, n_features)
@@ -188,15 +188,23 @@ class BaseHalfNet(_callbacks.CallbackSupportMixin, BaseEstimator):
             return n_features
         return self.rank
 
-    def _initial_state(self, X, weights, n_outputs, rank, seeds, dtype) -> NetworkState:
+    def _initial_state(self, X, weights, n_outputs, rank, covariance, seeds, dtype):
         random_weights, hidden_bias = _layer.draw_random_weights(
             seeds[0], self.n_hidden, rank, self.activation, self.bias_scale, dtype
         )
-        if self.covariance == "identity":
+        if covariance == "identity":
             components = None
         else:
             rng = np.random.RandomState(seeds[1])
-            components = initial_components(X, weights, rank, self.init, rng).astype(dtype)
+            components = initial_components(X, weights, rank, self.init, rng)
+            with np.errstate(over="ignore"):
+                components = components.astype(dtype)
+            if not np.isfinite(components).all():
+                raise ValueError(
+                    f"The values of X are too small or too large for {np.dtype(dtype).name} "
+                    "training: the initial V, which scales X to unit spread, overflows. "
+                    "Scale X (e.g. with a StandardScaler) or use precision='float64'."
+                )
         return NetworkState(
             components=components,
             random_weights=random_weights,
@@ -224,10 +232,13 @@ class BaseHalfNet(_callbacks.CallbackSupportMixin, BaseEstimator):
                 y=y,
                 sample_weight=sample_weight,
             ) as on_epoch:
-                state, history = self._train(X, y, sample_weight, incremental, classes, on_epoch)
+                state, history, geometry = self._train(
+                    X, y, sample_weight, incremental, classes, on_epoch
+                )
             fitted = {
                 **self.__dict__,
-                **self._fitted_attributes(state),
+                **self._fitted_attributes(state, covariance=geometry["covariance"]),
+                "geometry_scores_": geometry["scores"],
                 **self._history_attributes(history),
                 "_history": dataclasses.asdict(history),
             }
@@ -258,7 +269,6 @@ class BaseHalfNet(_callbacks.CallbackSupportMixin, BaseEstimator):
         """Validate, initialise and train; returns the new state and history (self is scratch)."""
         first_call = not ((incremental or self.warm_start) and hasattr(self, "head_coef_"))
         X, y = self._validate_input(X, y, reset=first_call)
-        rank = self._resolved_rank(X.shape[1])
         if sp.issparse(X) and self.precision == "bfloat16":
             raise ValueError(
                 "precision='bfloat16' cannot be honoured for sparse X: torch has no "
@@ -267,8 +277,10 @@ class BaseHalfNet(_callbacks.CallbackSupportMixin, BaseEstimator):
             )
         if first_call:
             dtype = training_dtype(self.precision, X)
+            covariance = _selection.resolved_covariance(self.covariance)
+            rank = self._resolved_rank(X.shape[1], covariance)
         else:
-            self._check_same_architecture(rank)
+            covariance, rank = self._check_same_architecture(X.shape[1])
             dtype = self.head_coef_.dtype  # continue training in the fitted dtype
         weights = _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
         targets, loss, n_outputs, weights = self._prepare_targets(y, weights, first_call, classes)
@@ -281,13 +293,13 @@ class BaseHalfNet(_callbacks.CallbackSupportMixin, BaseEstimator):
                 f"{dtype}; use a smaller learning_rate_init."
             )
         self._check_memory(X, rank, n_outputs, dtype)
-
+        if self.bias_scale > float(np.finfo(dtype).max):
+            raise ValueError(
+                f"bias_scale={self.bias_scale} overflows {np.dtype(dtype).name}, the dtype "
+                "of the weights; use a bias_scale below "
+                f"{float(np.finfo(dtype).max):.3g} (the hidden bias is N(0, bias_scale²))."
+            )
         seeds = check_random_state(self.random_state).randint(np.iinfo(np.int32).max, size=4)
-        if first_call:
-            state = self._initial_state(X, weights, n_outputs, rank, seeds, dtype)
-            history = _training.TrainingHistory()
-        else:
-            state, history = self._network_state(), _training.TrainingHistory(**self._history)
 
         early_stopping = self.early_stopping and not incremental
         train_rows, validation_rows, scorer = None, None, None
@@ -325,6 +337,23 @@ class BaseHalfNet(_callbacks.CallbackSupportMixin, BaseEstimator):
                 else _layer.autocast_dtype(self.precision, device, sp.issparse(X))
             ),
         )
+        scores = None if first_call else self.geometry_scores_
+        if first_call and _selection.makes_choice(
+            self.covariance, X.shape[0], X.shape[1], rank, incremental
+        ):
+            self._check_memory(X, X.shape[1], n_outputs, dtype)  # the identity candidate
+            with torch_threads(effective_threads(self.n_jobs)):
+                scores = self._held_out_losses(
+                    X, targets, weights, n_outputs, rank, seeds, config, dtype, device
+                )
+            covariance = _selection.best_candidate(scores)
+            rank = X.shape[1] if covariance == "identity" else rank
+        if first_call:
+            state = self._initial_state(X, weights, n_outputs, rank, covariance, seeds, dtype)
+            history = _training.TrainingHistory()
+        else:
+            state, history = self._network_state(), _training.TrainingHistory(**self._history)
+        geometry = {"covariance": covariance, "scores": scores}
         n_features = X.shape[1]
 
         def snapshot(export):
@@ -335,13 +364,13 @@ class BaseHalfNet(_callbacks.CallbackSupportMixin, BaseEstimator):
                 random_weights=state.random_weights.copy(),
                 hidden_bias=state.hidden_bias.copy(),
             )
-            return self._fitted_attributes(state, n_features)
+            return self._fitted_attributes(state, n_features, covariance)
 
         def epoch_hook(epoch, loss, export):
             return on_epoch(epoch, loss, lambda: snapshot(export))
 
         with torch_threads(effective_threads(self.n_jobs)):
-            return _training.fit_arrays(
+            state, history = _training.fit_arrays(
                 state,
                 X,
                 targets,
@@ -354,6 +383,64 @@ class BaseHalfNet(_callbacks.CallbackSupportMixin, BaseEstimator):
                 validation_scorer=scorer,
                 on_epoch=epoch_hook,
             )
+        return state, history, geometry
+
+    def _held_out_losses(
+        self, X, targets, weights, n_outputs, rank, seeds, config, dtype, device
+    ) -> dict:
+        """Each candidate geometry's loss on held-out rows, trained on the others (same draws).
+
+        The split is stratified by class where every class has two rows; each
+        candidate trains as the final fit will (same budget rule, same frozen
+        draws and initial V), on the kept rows only, with no early stopping.
+        """
+        kept, held_out = train_test_split(
+            np.arange(X.shape[0]),
+            test_size=_selection.HELD_OUT_FRACTION,
+            random_state=seeds[2],
+            stratify=self._stratify(targets),
+        )
+        candidate_config = dataclasses.replace(
+            config,
+            early_stopping=False,
+            verbose=0,
+            max_iter=resolved_epochs(self.max_iter, len(kept), self.batch_size),
+            weight_decay=self.alpha / min(self.batch_size, len(kept)),
+        )
+        losses = {}
+        for covariance in _selection.CANDIDATES:
+            state = self._initial_state(
+                X,
+                weights,
+                n_outputs,
+                X.shape[1] if covariance == "identity" else rank,
+                covariance,
+                seeds,
+                dtype,
+            )
+            with warnings.catch_warnings():
+                # A candidate that diverges loses the choice; its warning is not the user's.
+                warnings.simplefilter("ignore", _training.NonFiniteLossWarning)
+                trained, _ = _training.fit_arrays(
+                    state,
+                    X,
+                    targets,
+                    weights,
+                    candidate_config,
+                    _training.TrainingHistory(),
+                    device=device,
+                    train_rows=kept,
+                )
+            losses[covariance] = _training.held_out_loss(
+                trained,
+                X,
+                targets[held_out],
+                weights[held_out],
+                config.loss,
+                held_out,
+                device=device,
+            )
+        return losses
 
     def _epochs(self, n_rows: int | None) -> int | None:
         """Epochs of a fit on ``n_rows`` rows, for the callbacks before X is validated.
@@ -383,8 +470,12 @@ class BaseHalfNet(_callbacks.CallbackSupportMixin, BaseEstimator):
                 "of memory. Use a smaller n_hidden, rank or batch_size."
             )
 
-    def _check_same_architecture(self, rank: int) -> None:
-        """warm_start and partial_fit continue the fitted network: its shape must not change."""
+    def _check_same_architecture(self, n_features: int) -> tuple[str, int]:
+        """warm_start and partial_fit continue the fitted network: its shape must not change.
+
+        Returns the fitted covariance and rank, which the continued training keeps
+        (``covariance="auto"`` continues whatever the first fit chose).
+        """
         layer = self._fitted_layer
         fitted = (
             self.random_weights_.shape,
@@ -392,7 +483,9 @@ class BaseHalfNet(_callbacks.CallbackSupportMixin, BaseEstimator):
             layer["covariance"],
             layer["bias_scale"],
         )
-        wanted = ((self.n_hidden, rank), self.activation, self.covariance, self.bias_scale)
+        covariance = layer["covariance"] if self.covariance == "auto" else self.covariance
+        rank = self._resolved_rank(n_features, covariance)
+        wanted = ((self.n_hidden, rank), self.activation, covariance, self.bias_scale)
         if fitted != wanted:
             raise ValueError(
                 "warm_start / partial_fit continue the fitted network, but n_hidden, rank, "
@@ -400,9 +493,13 @@ class BaseHalfNet(_callbacks.CallbackSupportMixin, BaseEstimator):
                 f"weights) changed since it was fitted ({fitted} -> {wanted}). "
                 "Set warm_start=False to fit a new network."
             )
+        return covariance, rank
 
-    def _fitted_attributes(self, state: NetworkState, n_features: int | None = None) -> dict:
+    def _fitted_attributes(
+        self, state: NetworkState, n_features: int | None = None, covariance: str | None = None
+    ) -> dict:
         """The public fitted attributes for the network ``state`` (a pure mapping)."""
+        covariance = self._fitted_layer["covariance"] if covariance is None else covariance
         n_features = self.n_features_in_ if n_features is None else n_features
         if state.components is None:
             components = sp.identity(n_features, dtype=state.coef.dtype, format="csr")
@@ -422,11 +519,12 @@ class BaseHalfNet(_callbacks.CallbackSupportMixin, BaseEstimator):
             "head_coef_": state.coef,
             "head_intercept_": state.intercept,
             "rank_": state.random_weights.shape[1],
+            "covariance_": covariance,
             "n_trainable_params_": int(n_params),
             # What the fitted arrays were drawn with, whatever set_params does later.
             "_fitted_layer": {
                 "activation": state.activation,
-                "covariance": self.covariance,
+                "covariance": covariance,
                 "bias_scale": self.bias_scale,
             },
         }

@@ -65,7 +65,7 @@ class HalfNetClassifier(ClassifierMixin, BaseHalfNet):
         rank: int | None = None,
         *,
         activation: str = "relu",
-        covariance: str = "lowrank",
+        covariance: str = "auto",
         init: str = "pca",
         bias_scale: float = 1.0,
         alpha: float = 0.0,

@@ -24,10 +24,19 @@ activation : {"relu", "cos", "erf", "tanh"}, default="relu"
     features of a Gaussian kernel in the learned metric); the other
     activations use a hidden bias drawn from N(0, ``bias_scale**2``).
 
-covariance : {"lowrank", "identity"}, default="lowrank"
-    ``"lowrank"`` learns V (HalfNet). ``"identity"`` fixes Σ = I: the hidden
-    weights are plain N(0, I / n_features) draws and only the head learns
-    (an extreme learning machine / random-features network).
+covariance : {"auto", "lowrank", "identity"}, default="auto"
+    ``"lowrank"`` learns V (HalfNet, as in the paper). ``"identity"`` fixes
+    Σ = I: the hidden weights are plain N(0, I / n_features) draws and only
+    the head learns (an extreme learning machine / random-features network).
+    ``"auto"`` asks held-out rows how much geometry the data support: where V
+    has at least as many numbers as there are rows (``n_features * rank_ >=
+    n_samples``, 20 to 10,000 rows), ``fit`` trains both on 75 % of the rows
+    with the same draws, keeps ``"lowrank"`` only if its loss on the other
+    25 % is below 0.8 times the identity's, and refits the choice on all
+    rows (about two and a half fits' cost); elsewhere, and in ``partial_fit``,
+    it is ``"lowrank"``. ``covariance_`` tells which was used. A warm start
+    continues the fitted choice. Rows repeated in X can fall on both sides of
+    the split and favour ``"lowrank"``: pass counts as ``sample_weight``.
 
 init : {"pca", "random"}, default="pca"
     Initial V: the top weighted principal directions of the training data
@@ -177,6 +186,15 @@ head_intercept_ : ndarray of shape (n_outputs,)
 
 rank_ : int
     The rank used (``n_features_in_`` with ``covariance="identity"``).
+
+covariance_ : {"lowrank", "identity"}
+    The covariance the network was trained with: ``covariance``, or what
+    ``"auto"`` chose.
+
+geometry_scores_ : dict or None
+    With ``covariance="auto"``, when the choice was made: the held-out loss
+    (cross-entropy, or half the squared error on standardised targets) of each
+    candidate, ``{"lowrank": ..., "identity": ...}``. None otherwise.
 
 n_trainable_params_ : int
     Number of trained parameters: V (unless identity) and the head.

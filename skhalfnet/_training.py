@@ -171,7 +171,7 @@ def _penalty(module: HalfNetModule, weight_decay: float) -> float:
 def _snapshot(module: HalfNetModule, optimizer, average=None) -> tuple:
     params = {name: p.detach().clone() for name, p in module.named_parameters()}
     averaged = None if average is None else [v.clone() for v in average.values]
-    return params, copy.deepcopy(optimizer.state_dict()), averaged
+    return params, optimizer.state_dict(), averaged  # state_dict returns copies
 
 
 def _restore(module: HalfNetModule, optimizer, snapshot: tuple, average=None) -> None:
@@ -536,3 +536,24 @@ def predict_arrays(
     dtype = torch_dtype(state.coef.dtype if dtype is None else dtype)
     module = HalfNetModule(state, device=device, dtype=dtype)
     return compute_outputs(module, on_device(wrap_dense(X), device), kind)
+
+
+def held_out_loss(
+    state: NetworkState, X, targets: np.ndarray, weights: np.ndarray, loss: str, rows, *, device
+) -> float:
+    """The weighted mean training loss of the network ``state`` on rows ``rows`` of X.
+
+    ``targets`` and ``weights`` are those of the rows given (in their order).
+    """
+    dtype = torch_dtype(state.coef.dtype)
+    module = HalfNetModule(state, device=device, dtype=dtype)
+    outputs = compute_outputs(
+        module, on_device(wrap_dense(X), device), "decision", _row_tensor(rows)
+    )
+    outputs = torch.as_tensor(outputs, dtype=torch.float64)
+    if loss == "softmax":
+        target_tensor = torch.as_tensor(targets, dtype=torch.int64)
+    else:
+        target_tensor = torch.as_tensor(targets, dtype=torch.float64)
+    losses = per_sample_loss(loss, outputs, target_tensor).numpy()
+    return float(np.average(losses, weights=weights))

@@ -74,7 +74,7 @@ class HalfNetTransformer(TransformerMixin, BaseHalfNet):
         rank: int | None = None,
         *,
         activation: str = "relu",
-        covariance: str = "lowrank",
+        covariance: str = "auto",
         init: str = "pca",
         bias_scale: float = 1.0,
         alpha: float = 0.0,

@@ -205,8 +205,9 @@ def test_scoring_monitor_scores_each_epoch_of_fit(data):
     pytest.importorskip("pandas")
     X, y, X_val, y_val = data
     monitor = _validation_monitor(X_val, y_val)
-    # Constant steps: the first k epochs of a longer fit are a fit of k epochs.
-    params = {**FAST, "learning_rate": "constant", "tol": 0}
+    # Constant steps: the first k epochs of a longer fit are a fit of k epochs (of one
+    # geometry: covariance="auto" may choose another for another budget).
+    params = {**FAST, "learning_rate": "constant", "tol": 0, "covariance": "lowrank"}
     HalfNetClassifier(**params, max_iter=4).set_callbacks(monitor).fit(X, y)
     log = monitor.get_logs().data_as_pandas
     scores = log.loc[log["task_name"] == "epoch", "validation"]
@@ -220,7 +221,7 @@ def test_scoring_monitor_scores_each_epoch_of_fit(data):
 def test_stop_request_ends_fit_early(data):
     X, y, X_val, _ = data
     recorder = Recorder(stop_at_epoch=1)
-    params = {**FAST, "learning_rate": "constant", "tol": 0}
+    params = {**FAST, "learning_rate": "constant", "tol": 0, "covariance": "lowrank"}
     with warnings.catch_warnings():
         # A callback's stop is not the epoch budget running out: no ConvergenceWarning.
         warnings.simplefilter("error", ConvergenceWarning)

@@ -228,7 +228,9 @@ def test_sparse_and_dense_input_give_the_same_model(precision):
     X, y = load_digits(return_X_y=True)  # raw pixels: far from centred
     X = X[:400].astype(np.float64)
     y = y[:400]
-    params = dict(n_hidden=100, rank=8, max_iter=3, random_state=0, precision=precision)
+    params = dict(
+        n_hidden=100, rank=8, max_iter=3, random_state=0, precision=precision, covariance="lowrank"
+    )
     dense = quiet(HalfNetClassifier(**params), X, y)
     sparse = quiet(HalfNetClassifier(**params), sp.csr_matrix(X), y)
     # float32 sums sparse and dense products in other orders: equal to rounding.

@@ -76,7 +76,8 @@ class SpectrumDisplay:
     >>> from skhalfnet.plotting import SpectrumDisplay
     >>> X, y = load_digits(return_X_y=True)
     >>> X = StandardScaler().fit_transform(X)
-    >>> clf = HalfNetClassifier(n_hidden=300, rank=8, max_iter=20, n_jobs=1, random_state=0)
+    >>> clf = HalfNetClassifier(n_hidden=300, rank=8, max_iter=20, n_jobs=1, random_state=0,
+    ...                         covariance="lowrank")  # the learned spectrum
     >>> with warnings.catch_warnings():  # 20 epochs are few: silence the ConvergenceWarning
     ...     warnings.simplefilter("ignore", ConvergenceWarning)
     ...     clf = clf.fit(X[:500], y[:500])

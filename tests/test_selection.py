@@ -1,0 +1,144 @@
+"""covariance="auto": the geometry chosen on held-out rows (skhalfnet/_selection.py)."""
+
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.datasets import make_classification
+
+from skhalfnet import HalfNetClassifier, HalfNetRegressor, RankCappedWarning, _selection
+
+FAST = {"n_hidden": 200, "random_state": 0, "max_iter": 5}
+
+
+def wide_noise(n=60, d=120, seed=0):
+    """Few rows, many columns, labels from a few columns: V can memorise the rows."""
+    X, y = make_classification(
+        n_samples=n, n_features=d, n_informative=3, n_redundant=0, random_state=seed
+    )
+    return X, y
+
+
+def quiet_fit(estimator, X, y):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return estimator.fit(X, y)
+
+
+@pytest.mark.parametrize(
+    ("losses", "expected"),
+    [
+        ({"lowrank": 0.5, "identity": 1.0}, "lowrank"),
+        ({"lowrank": 0.79, "identity": 1.0}, "lowrank"),
+        # A near tie (within MARGIN) goes to the geometry that cannot overfit.
+        ({"lowrank": 0.81, "identity": 1.0}, "identity"),
+        ({"lowrank": 1.2, "identity": 1.0}, "identity"),
+        ({"lowrank": np.nan, "identity": 1.0}, "identity"),
+        ({"lowrank": np.inf, "identity": 1.0}, "identity"),
+        ({"lowrank": 1.0, "identity": np.nan}, "lowrank"),
+    ],
+)
+def test_best_candidate(losses, expected):
+    assert _selection.MARGIN == 0.2
+    assert _selection.best_candidate(losses) == expected
+
+
+@pytest.mark.parametrize(
+    ("covariance", "n_rows", "n_features", "rank", "incremental", "expected"),
+    [
+        ("auto", 100, 50, 10, False, True),
+        ("auto", 500, 50, 10, False, True),  # 500 = 50 * 10: V has as many numbers as rows
+        ("auto", 501, 50, 10, False, False),
+        ("auto", 100, 50, 10, True, False),  # a stream has no held-out rows
+        ("auto", 19, 50, 10, False, False),  # too few rows to split
+        ("auto", 20, 50, 10, False, True),
+        ("auto", 10_000, 784, 64, False, True),
+        ("auto", 10_001, 784, 64, False, False),
+        ("lowrank", 100, 50, 10, False, False),
+        ("identity", 100, 50, 10, False, False),
+    ],
+)
+def test_makes_choice(covariance, n_rows, n_features, rank, incremental, expected):
+    assert _selection.makes_choice(covariance, n_rows, n_features, rank, incremental) is expected
+
+
+def test_auto_is_the_default():
+    for Estimator in (HalfNetClassifier, HalfNetRegressor):
+        assert Estimator().covariance == "auto"
+
+
+@pytest.mark.parametrize("chosen", ["identity", "lowrank"])
+def test_auto_refits_the_chosen_geometry_on_all_rows(chosen, monkeypatch):
+    X, y = wide_noise()
+    monkeypatch.setattr(_selection, "best_candidate", lambda losses: chosen)
+    auto = quiet_fit(HalfNetClassifier(**FAST), X, y)
+    explicit = quiet_fit(HalfNetClassifier(**FAST, covariance=chosen), X, y)
+    assert auto.covariance_ == chosen
+    assert set(auto.geometry_scores_) == {"lowrank", "identity"}
+    assert all(np.isfinite(v) for v in auto.geometry_scores_.values())
+    # The same draws and the same rows: the model of the explicit covariance, bit for bit.
+    np.testing.assert_array_equal(auto.predict_proba(X), explicit.predict_proba(X))
+    assert auto.rank_ == explicit.rank_
+    assert auto.n_trainable_params_ == explicit.n_trainable_params_
+
+
+def test_auto_picks_identity_where_learning_v_overfits():
+    X, y = wide_noise()
+    auto = quiet_fit(HalfNetClassifier(**FAST), X, y)
+    losses = auto.geometry_scores_
+    assert losses["lowrank"] > 0.8 * losses["identity"]
+    assert auto.covariance_ == "identity"
+
+
+def test_auto_keeps_halfnet_where_the_rows_are_many():
+    X, y = make_classification(n_samples=600, n_features=8, random_state=0)
+    auto = quiet_fit(HalfNetClassifier(**FAST), X, y)
+    lowrank = quiet_fit(HalfNetClassifier(**FAST, covariance="lowrank"), X, y)
+    assert auto.covariance_ == "lowrank"
+    assert auto.geometry_scores_ is None
+    np.testing.assert_array_equal(auto.components_, lowrank.components_)
+
+
+def test_the_held_out_losses_are_measured_on_rows_not_trained_on():
+    """Trained on the held-out rows too, V would fit them as well as the training rows."""
+    X, y = wide_noise()
+    auto = quiet_fit(HalfNetClassifier(**FAST), X, y)
+    lowrank = quiet_fit(HalfNetClassifier(**FAST, covariance="lowrank"), X, y)
+    assert auto.geometry_scores_["lowrank"] > 2 * lowrank.loss_curve_[-1]
+
+
+def test_the_rank_warning_is_given_once():
+    X, y = wide_noise(n=40, d=30)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        HalfNetClassifier(**FAST, rank=64).fit(X, y)
+    assert sum(issubclass(w.category, RankCappedWarning) for w in caught) == 1
+
+
+def test_partial_fit_takes_lowrank_under_auto():
+    X, y = wide_noise()
+    model = HalfNetClassifier(**FAST).partial_fit(X, y, classes=np.unique(y))
+    assert model.covariance_ == "lowrank"
+    assert model.geometry_scores_ is None
+
+
+def test_warm_start_continues_the_chosen_geometry(monkeypatch):
+    X, y = wide_noise()
+    monkeypatch.setattr(_selection, "best_candidate", lambda losses: "identity")
+    model = quiet_fit(HalfNetClassifier(**FAST, warm_start=True), X, y)
+    scores = model.geometry_scores_
+    quiet_fit(model, X, y)
+    assert model.covariance_ == "identity"
+    assert model.n_iter_ == 2 * FAST["max_iter"]
+    assert model.geometry_scores_ == scores
+    with pytest.raises(ValueError, match="covariance"):
+        quiet_fit(model.set_params(covariance="lowrank"), X, y)
+
+
+def test_regressor_chooses_too():
+    rng = np.random.RandomState(0)
+    X = rng.randn(60, 100)
+    y = X[:, 0] + 0.5 * rng.randn(60)
+    model = quiet_fit(HalfNetRegressor(**FAST), X, y)
+    assert model.covariance_ in ("lowrank", "identity")
+    assert set(model.geometry_scores_) == {"lowrank", "identity"}
