@@ -222,6 +222,9 @@ def wrap_dense(X):
     """Wrap a numpy array as a CPU tensor without copying it (sparse X passes through)."""
     if sp.issparse(X):
         return X
+    if any(stride < 0 for stride in X.strides):
+        # torch cannot view negative strides (X[::-1], np.flip(X)): the one copy made.
+        X = np.ascontiguousarray(X)
     with warnings.catch_warnings():
         # Read-only arrays (memory maps) are only ever read here.
         warnings.filterwarnings("ignore", message="The given NumPy array is not writable")

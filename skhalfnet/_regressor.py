@@ -53,7 +53,7 @@ class HalfNetRegressor(RegressorMixin, BaseHalfNet):
         rank: int | None = None,
         *,
         activation: str = "relu",
-        covariance: str = "lowrank",
+        covariance: str = "auto",
         init: str = "pca",
         bias_scale: float = 1.0,
         alpha: float = 0.0,
@@ -212,7 +212,12 @@ class HalfNetRegressor(RegressorMixin, BaseHalfNet):
         y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
             Predictions on the scale of the training targets.
         """
-        outputs = self._outputs(X, "decision") * self._target_scale + self._target_mean
+        outputs = self._outputs(X, "decision")
+        # The target statistics are float64: the result keeps the outputs' dtype
+        # (float32 for float32 X, as scikit-learn's MLPRegressor).
+        outputs = (outputs * self._target_scale + self._target_mean).astype(
+            outputs.dtype, copy=False
+        )
         return outputs[:, 0] if outputs.shape[1] == 1 else outputs
 
     def __sklearn_tags__(self):

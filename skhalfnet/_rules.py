@@ -98,6 +98,8 @@ def weight_bytes(n_hidden, rank, n_features, n_outputs, itemsize) -> int:
     head and V with their gradients, Adam moments, epoch snapshots and the
     exported copy (7 copies).
     """
+    # Python integers: numpy int32 arguments would wrap around in their own type.
+    n_hidden, rank, n_features, n_outputs = map(int, (n_hidden, rank, n_features, n_outputs))
     frozen = n_hidden * (rank + 1) * (2 * 8 + 2 * itemsize)
     trained = 7 * itemsize * (n_hidden * n_outputs + n_features * rank)
     return frozen + trained
@@ -105,7 +107,7 @@ def weight_bytes(n_hidden, rank, n_features, n_outputs, itemsize) -> int:
 
 def buffer_bytes(n_hidden, batch_rows, itemsize) -> int:
     """The three batch × n_hidden buffers of a training step."""
-    return 3 * itemsize * batch_rows * n_hidden
+    return 3 * itemsize * int(batch_rows) * int(n_hidden)
 
 
 #: Input dtypes kept as they are (rows are cast to the weights' dtype batch by batch, so
@@ -116,6 +118,9 @@ INPUT_DTYPES = (np.float64, np.float32, np.float16, np.uint8, np.int8, np.int16,
 #: float64 data with values beyond this magnitude train in float64 under "auto":
 #: cast to float32 they would overflow (float32's largest value is about 3.4e38).
 FLOAT32_SAFE_MAGNITUDE = 1e30
+#: ... and so do float64 data whose largest value is below this one: V is scaled by
+#: the inverse of the data's spread, which would overflow float32 (or the data underflow).
+FLOAT32_SAFE_MIN_MAGNITUDE = 1e-30
 
 
 def _magnitude(X) -> float:
@@ -129,8 +134,10 @@ def _magnitude(X) -> float:
 def training_dtype(precision: str, X) -> np.dtype:
     """The dtype of a fit's weights: the precision's, unless float64 X would overflow it."""
     dtype = _layer.compute_dtype(precision)
-    if precision == "auto" and X.dtype == np.float64 and _magnitude(X) > FLOAT32_SAFE_MAGNITUDE:
-        return np.dtype(np.float64)
+    if precision == "auto" and X.dtype == np.float64:
+        magnitude = _magnitude(X)
+        if magnitude > FLOAT32_SAFE_MAGNITUDE or 0 < magnitude < FLOAT32_SAFE_MIN_MAGNITUDE:
+            return np.dtype(np.float64)
     return dtype
 
 
