@@ -98,6 +98,8 @@ NOT_RESULTS = {
     "docs/index.md": {"2606.04583": "the paper's arXiv number"},
     "docs/user_guide/when_to_use.md": {"25,000": BUDGETS, "150,000": BUDGETS},
     "docs/user_guide/rank_and_width.md": {
+        "0.8": "covariance='auto': the rule's margin (skhalfnet._selection.MARGIN, "
+        "tests/test_selection.py)",
         "25,000": BUDGETS,
         "150,000": BUDGETS,
         "24,000": "the budget the validation runs were chosen around",
@@ -133,6 +135,7 @@ NOT_RESULTS = {
         "0.1.0": "the version",
         **{n: BUDGET_RULE for n in ("1,400", "12,000", "60,000", "180,000")},
         "10,000": "the divergence factor, a constant of skhalfnet._training",
+        "0.8": "covariance='auto': the rule's margin (skhalfnet._selection.MARGIN)",
     },
     "docs/datasets.md": {
         "60,000": "a data set's size",

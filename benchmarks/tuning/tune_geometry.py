@@ -12,7 +12,8 @@ appends one JSON line per fit to ``--out``: the score on the 25 %, the covarianc
 
     OMP_NUM_THREADS=1 python benchmarks/tuning/tune_geometry.py \
         --out docs/suite/tuning/geometry.jsonl
-    python benchmarks/tuning/tune_geometry.py --summary docs/suite/tuning/geometry.jsonl
+    python benchmarks/tuning/tune_geometry.py --summary docs/suite/tuning/geometry.jsonl \
+        > docs/suite/tuning/geometry.txt
 """
 
 from __future__ import annotations

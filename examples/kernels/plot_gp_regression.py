@@ -52,7 +52,9 @@ from skhalfnet.kernels import HalfNetKernel
 
 
 def fit_halfnet(X, y):
-    net = HalfNetRegressor(n_hidden=500, rank=2, activation="cos", random_state=0, n_jobs=1)
+    net = HalfNetRegressor(
+        n_hidden=500, rank=2, activation="cos", covariance="lowrank", random_state=0, n_jobs=1
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)  # stops at max_iter
         return net.fit(X, y)

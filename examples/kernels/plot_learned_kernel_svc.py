@@ -36,7 +36,9 @@ from sklearn.svm import SVC
 
 from skhalfnet import HalfNetClassifier
 
-clf = HalfNetClassifier(n_hidden=1000, rank=16, random_state=0).fit(X_train, y_train)
+clf = HalfNetClassifier(n_hidden=1000, rank=16, covariance="lowrank", random_state=0).fit(
+    X_train, y_train
+)
 svc_learned = SVC(kernel=clf.kernel).fit(X_train, y_train)
 
 # %%
@@ -126,7 +128,9 @@ from skhalfnet import HalfNetTransformer
 from skhalfnet.kernels import halfnet_kernel
 
 pipe = make_pipeline(
-    HalfNetTransformer(n_hidden=1000, rank=16, output="projection", random_state=0),
+    HalfNetTransformer(
+        n_hidden=1000, rank=16, output="projection", covariance="lowrank", random_state=0
+    ),
     SVC(kernel=partial(halfnet_kernel, activation="relu")),
 )
 cv_scores = cross_val_score(pipe, X_train, y_train, cv=3)

@@ -43,7 +43,11 @@ def embeddings(n_components):
         "PCA": PCA(n_components=n_components, random_state=0),
         "NCA": NeighborhoodComponentsAnalysis(n_components=n_components, random_state=0),
         "HalfNet projection": HalfNetTransformer(
-            n_hidden=1000, rank=n_components, output="projection", random_state=0
+            n_hidden=1000,
+            rank=n_components,
+            output="projection",
+            covariance="lowrank",
+            random_state=0,
         ),
     }
 

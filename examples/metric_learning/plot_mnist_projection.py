@@ -40,7 +40,7 @@ dimensions = [2, 4, 8, 16]
 projections = {
     "PCA": lambda k: PCA(n_components=k, random_state=0),
     "HalfNet": lambda k: HalfNetTransformer(
-        output="projection", rank=k, n_hidden=1000, random_state=0
+        output="projection", rank=k, n_hidden=1000, covariance="lowrank", random_state=0
     ),
 }
 scores = {name: [] for name in projections}

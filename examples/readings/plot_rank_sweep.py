@@ -26,7 +26,10 @@ from skhalfnet import HalfNetClassifier
 X, y = load_digits(return_X_y=True)
 X_train, X_test, y_train, y_test = train_test_split(X, y, stratify=y, random_state=0)
 
-pipe = make_pipeline(StandardScaler(), HalfNetClassifier(n_hidden=500, max_iter=30, random_state=0))
+pipe = make_pipeline(
+    StandardScaler(),
+    HalfNetClassifier(n_hidden=500, max_iter=30, covariance="lowrank", random_state=0),
+)
 ranks = [1, 2, 4, 8, 16, 32, 64]
 search = GridSearchCV(pipe, {"halfnetclassifier__rank": ranks}, cv=3)
 search.fit(X_train, y_train)

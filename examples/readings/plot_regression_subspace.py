@@ -37,9 +37,10 @@ X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0)
 from skhalfnet import HalfNetRegressor
 
 common = dict(n_hidden=500, random_state=0)
+learned = dict(common, covariance="lowrank")  # the learned geometry, whatever the rows
 models = {
-    "HalfNet, rank 2": HalfNetRegressor(rank=2, **common),
-    "HalfNet, rank 8": HalfNetRegressor(rank=8, **common),
+    "HalfNet, rank 2": HalfNetRegressor(rank=2, **learned),
+    "HalfNet, rank 8": HalfNetRegressor(rank=8, **learned),
     "identity covariance": HalfNetRegressor(covariance="identity", **common),
 }
 for name, model in models.items():

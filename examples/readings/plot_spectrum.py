@@ -25,7 +25,7 @@ from skhalfnet.plotting import SpectrumDisplay
 
 X, y = load_digits(return_X_y=True)
 X = StandardScaler().fit_transform(X)
-clf = HalfNetClassifier(n_hidden=1000, rank=32, random_state=0).fit(X, y)
+clf = HalfNetClassifier(n_hidden=1000, rank=32, covariance="lowrank", random_state=0).fit(X, y)
 print(f"rank {clf.rank_}, effective rank {clf.effective_rank_:.1f}")
 
 # %%
@@ -50,7 +50,9 @@ from sklearn.exceptions import ConvergenceWarning
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", ConvergenceWarning)  # one epoch on purpose
-    early = HalfNetClassifier(n_hidden=1000, rank=32, max_iter=1, random_state=0).fit(X, y)
+    early = HalfNetClassifier(
+        n_hidden=1000, rank=32, max_iter=1, covariance="lowrank", random_state=0
+    ).fit(X, y)
 
 fig, ax = plt.subplots(figsize=(6.4, 4.2))
 for model, name, color in [
