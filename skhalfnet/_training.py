@@ -551,9 +551,6 @@ def held_out_loss(
         module, on_device(wrap_dense(X), device), "decision", _row_tensor(rows)
     )
     outputs = torch.as_tensor(outputs, dtype=torch.float64)
-    if loss == "softmax":
-        target_tensor = torch.as_tensor(targets, dtype=torch.int64)
-    else:
-        target_tensor = torch.as_tensor(targets, dtype=torch.float64)
+    target_tensor = _target_tensor(targets, loss, torch.float64, "cpu")
     losses = per_sample_loss(loss, outputs, target_tensor).numpy()
     return float(np.average(losses, weights=weights))
