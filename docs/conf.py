@@ -125,13 +125,19 @@ html_theme = "pydata_sphinx_theme"
 html_title = f"skhalfnet {release}"
 html_static_path = ["_static"]
 html_css_files = ["skhalfnet.css"]
+REPOSITORY_URL = "https://github.com/skhalfnet/skhalfnet"
 html_theme_options = {
     "navigation_with_keys": False,
     "show_toc_level": 2,
     "header_links_before_dropdown": 6,
-    # The API pages list every inherited method; their long contents ran off the page.
-    "secondary_sidebar_items": {"api/generated/*": []},
+    # The "On this page" contents stay on every page (the theme's default). The API
+    # pages, whose contents list every inherited method and ran off the page, remove
+    # theirs with a field at the top of their templates (docs/_templates/*.rst): a
+    # dict here would have to match every other page too.
+    "github_url": REPOSITORY_URL,
 }
+# The getting-started page has no subpages: no empty "Section Navigation" column.
+html_sidebars = {"getting_started": []}
 html_context = {"default_mode": "light"}
 
 

@@ -8,7 +8,7 @@ Contract with the training loop (``_base`` / ``_training``):
 - ``fit_callbacks(estimator, max_epochs=..., task_name=..., X=..., y=...,
   sample_weight=...)`` is a context manager wrapped around one ``fit`` /
   ``partial_fit`` call. ``X``, ``y`` and ``sample_weight`` are the data of the
-  call as the user gave them (after validation): callbacks such as
+  call as the user gave them (before validation): callbacks such as
   ``ScoringMonitor`` score on them. It yields
   ``on_epoch(epoch, loss, fitted_attributes) -> bool``, called after each
   epoch with the epoch's index in this call (0-based), its training loss and

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import inspect
 import os
 import pickle
 import re
@@ -405,15 +406,32 @@ def test_cifar10_accepts_parent_directory(tmp_path):
     np.testing.assert_array_equal(bunch.target_test, written["test_batch"][1])
 
 
-def test_cifar10_return_X_y(tmp_path):
+def test_cifar10_return_X_y_is_data_and_target_as_load_mnist(tmp_path):
+    # One convention for both loaders (issue 22, defect 5): (X, y) of subset=, as
+    # scikit-learn's loaders and load_mnist return; it returned four arrays.
     _write_cifar(tmp_path)
     bunch = load_cifar10(tmp_path)
-    X_train, X_test, y_train, y_test = load_cifar10(tmp_path, return_X_y=True)
+    X, y = load_cifar10(tmp_path, return_X_y=True)
+    np.testing.assert_array_equal(X, bunch.data)
+    np.testing.assert_array_equal(y, bunch.target)
+    X_train, y_train = load_cifar10(tmp_path, subset="train", return_X_y=True)
+    X_test, y_test = load_cifar10(tmp_path, subset="test", return_X_y=True)
     np.testing.assert_array_equal(X_train, bunch.data_train)
     np.testing.assert_array_equal(X_test, bunch.data_test)
     np.testing.assert_array_equal(y_train, bunch.target_train)
     np.testing.assert_array_equal(y_test, bunch.target_test)
-    assert X_train.shape[0] == y_train.shape[0] == 5 * N_PER_BATCH
+    assert X_train.shape == (5 * N_PER_BATCH, 3072) and y_train.shape == (5 * N_PER_BATCH,)
+    assert X_test.shape == (N_PER_BATCH, 3072) and y_test.shape == (N_PER_BATCH,)
+    with pytest.raises(ValueError, match="subset='valid' is not one of"):
+        load_cifar10(tmp_path, subset="valid", return_X_y=True)
+
+
+def test_the_two_loaders_take_the_same_arguments():
+    mnist = inspect.signature(load_mnist).parameters
+    cifar = inspect.signature(load_cifar10).parameters
+    for name in ("subset", "return_X_y"):
+        assert cifar[name].default == mnist[name].default
+        assert cifar[name].kind == mnist[name].kind == inspect.Parameter.KEYWORD_ONLY
 
 
 @pytest.mark.parametrize("missing", ["data_batch_3", "test_batch"])

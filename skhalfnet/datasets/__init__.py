@@ -10,6 +10,10 @@ Both loaders return a :class:`sklearn.utils.Bunch` with the same layout:
 The feature matrices are float32 in ``[0, 1]`` and the targets are int64.
 ``data_train`` and ``data_test`` are views into ``data`` (no copy is made), so
 modifying one of them in place modifies ``data`` too.
+
+With ``return_X_y=True`` both return ``(data, target)``, as scikit-learn's
+loaders do, of the rows ``subset=`` names: ``"all"`` (the default),
+``"train"`` or ``"test"``.
 """
 
 from ._cifar10 import CIFAR10_URL as CIFAR10_URL

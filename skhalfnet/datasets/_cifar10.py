@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 from sklearn.utils import Bunch
 
-from ._home import _check_xy, _load_pickle, _make_bunch, _read_bytes
+from ._home import SUBSETS, _check_subset, _check_xy, _load_pickle, _make_bunch, _read_bytes
 
 CIFAR10_URL = "https://www.cs.toronto.edu/~kriz/cifar.html"
 _CIFAR10_SUBDIR = "cifar-10-batches-py"
@@ -153,8 +153,9 @@ def _read_cifar10_label_names(directory: Path) -> np.ndarray:
 def load_cifar10(
     path: str | os.PathLike[str],
     *,
+    subset: str = "all",
     return_X_y: bool = False,
-) -> Bunch | tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+) -> Bunch | tuple[np.ndarray, np.ndarray]:
     """Load CIFAR-10 from the "python version" batch files in a local directory.
 
     =================   ==============================
@@ -178,9 +179,19 @@ def load_cifar10(
         ``test_batch`` (and optionally ``batches.meta``), or the directory
         that contains ``cifar-10-batches-py``. All six batch files are
         required.
+    subset : {"all", "train", "test"}, default="all"
+        The rows ``return_X_y=True`` returns: all 60,000 images (training
+        images first), the 50,000 training images or the 10,000 test images.
+        The Bunch always holds all of them, with the split as views. As in
+        :func:`load_mnist`.
     return_X_y : bool, default=False
-        If True, return ``(X_train, X_test, y_train, y_test)`` (the order of
-        :func:`sklearn.model_selection.train_test_split`) instead of a Bunch.
+        If True, return ``(data, target)`` of ``subset`` instead of a Bunch,
+        as scikit-learn's loaders and :func:`load_mnist` do.
+
+        .. versionchanged:: 0.2
+           It returned the four arrays ``(X_train, X_test, y_train, y_test)``;
+           use ``load_cifar10(path, subset="train", return_X_y=True)`` and
+           ``subset="test"`` for them.
 
     Returns
     -------
@@ -210,8 +221,9 @@ def load_cifar10(
         DESCR : str
             Description of the dataset, its source and the split.
 
-    (X_train, X_test, y_train, y_test) : tuple of ndarray
-        Returned instead of the Bunch if ``return_X_y`` is True.
+    (data, target) : tuple of ndarray
+        The images and labels of ``subset``, returned instead of the Bunch if
+        ``return_X_y`` is True (views into the loaded arrays, no copy).
 
     Raises
     ------
@@ -221,9 +233,10 @@ def load_cifar10(
     OSError
         If a file cannot be read (permissions, I/O error); the message names it.
     ValueError
-        If a file, ``batches.meta`` included, is damaged or does not have the
-        CIFAR-10 format, or is larger than 128 MiB (checked before reading
-        it); the message names the file and says how to replace it.
+        If ``subset`` is not "all", "train" or "test"; if a file,
+        ``batches.meta`` included, is damaged or does not have the CIFAR-10
+        format, or is larger than 128 MiB (checked before reading it): the
+        message names the file and says how to replace it.
 
     Notes
     -----
@@ -258,9 +271,13 @@ def load_cifar10(
     ((20, 3072), (4, 3072), dtype('float32'))
     >>> cifar.target_test, cifar.target_names[:2]
     (array([0, 1, 2, 3]), array(['airplane', 'automobile'], dtype='<U10'))
-    >>> X_train, X_test, y_train, y_test = load_cifar10(tmp.name, return_X_y=True)
+    >>> X_train, y_train = load_cifar10(tmp.name, subset="train", return_X_y=True)
+    >>> X_test, y_test = load_cifar10(tmp.name, subset="test", return_X_y=True)
+    >>> X_train.shape, y_test.shape
+    ((20, 3072), (4,))
     >>> tmp.cleanup()
     """
+    _check_subset(subset, n_train="50,000", n_test="10,000")
     directory = _cifar10_dir(Path(path).expanduser())
     batches = [
         _read_cifar10_batch(directory / name)
@@ -278,7 +295,8 @@ def load_cifar10(
     del batches
 
     if return_X_y:
-        return X[:n_train], X[n_train:], y[:n_train], y[n_train:]
+        rows = SUBSETS[subset](n_train)
+        return X[rows], y[rows]
     return _make_bunch(
         X,
         y,

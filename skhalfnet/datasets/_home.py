@@ -185,6 +185,24 @@ def get_data_home(data_home: str | os.PathLike[str] | None = None) -> Path:
     return path
 
 
+#: ``subset=`` of the loaders -> the rows ``return_X_y=True`` returns, given the
+#: number of training rows (the training rows come first).
+SUBSETS = {
+    "all": lambda n_train: slice(None),
+    "train": lambda n_train: slice(None, n_train),
+    "test": lambda n_train: slice(n_train, None),
+}
+
+
+def _check_subset(subset: str, *, n_train: str, n_test: str) -> None:
+    """Raise ValueError unless ``subset`` is one of :data:`SUBSETS` (sizes for the message)."""
+    if subset not in SUBSETS:
+        raise ValueError(
+            f"subset={subset!r} is not one of {sorted(SUBSETS)}: 'train' is the "
+            f"{n_train} training images, 'test' the {n_test} test images, 'all' both."
+        )
+
+
 def _make_bunch(
     X: np.ndarray,
     y: np.ndarray,

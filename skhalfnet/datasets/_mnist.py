@@ -21,6 +21,8 @@ from sklearn.utils import Bunch
 
 from ._home import (
     DATA_HOME_ENV,
+    SUBSETS,
+    _check_subset,
     _check_xy,
     _load_pickle,
     _make_bunch,
@@ -269,14 +271,6 @@ def _write_mnist_cache(cache: Path, X: np.ndarray, y: np.ndarray, n_train: int) 
         )
 
 
-#: subset -> the rows it holds, given the number of training images.
-_MNIST_SUBSETS = {
-    "all": lambda n_train: slice(None),
-    "train": lambda n_train: slice(None, n_train),
-    "test": lambda n_train: slice(n_train, None),
-}
-
-
 def load_mnist(
     *,
     data_home: str | os.PathLike[str] | None = None,
@@ -396,11 +390,7 @@ def load_mnist(
     >>> X_train, y_train = load_mnist(subset="train", return_X_y=True)  # doctest: +SKIP
     >>> X_test, y_test = load_mnist(subset="test", return_X_y=True)  # doctest: +SKIP
     """
-    if subset not in _MNIST_SUBSETS:
-        raise ValueError(
-            f"subset={subset!r} is not one of {sorted(_MNIST_SUBSETS)}: 'train' is the "
-            "60,000 training images, 'test' the 10,000 test images, 'all' both."
-        )
+    _check_subset(subset, n_train="60,000", n_test="10,000")
     home = get_data_home(data_home)
     cache = home / _MNIST_CACHE_NAME
     loaded = None
@@ -420,7 +410,7 @@ def load_mnist(
     X, y, n_train = loaded
 
     if return_X_y:
-        rows = _MNIST_SUBSETS[subset](n_train)
+        rows = SUBSETS[subset](n_train)
         return X[rows], y[rows]
     return _make_bunch(
         X,
