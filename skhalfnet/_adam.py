@@ -3,12 +3,19 @@
 Building any ``torch.optim`` optimizer imports ``torch._dynamo`` the first time (its
 methods are wrapped to disable the compiler), which costs about 0.75 CPU seconds in a
 fresh process: more than ten default fits on iris. Training needs none of it, so
-:class:`Adam` runs the arithmetic of ``torch.optim.Adam``'s single-tensor path
-(``amsgrad=False``, ``maximize=False``, not capturable) step for step, with the same
-operations in the same order, and gives the same numbers bit for bit
-(``tests/test_adam.py`` compares the two). It keeps torch's state layout
-(``step`` as a 0-d float32 tensor, ``exp_avg``, ``exp_avg_sq``) so that the moments
-saved in a fitted estimator's history load either way.
+:class:`Adam` calls the kernels ``torch.optim.Adam`` itself calls
+(``amsgrad=False``, ``maximize=False``), and gives its numbers bit for bit
+(``tests/test_adam.py`` compares the two):
+
+* on the CPU, torch's fused kernel (``torch.optim.Adam(fused=True)``): one call per
+  parameter instead of a dozen element-wise operations, about a third of the
+  single-tensor path's time for the default network's three parameters;
+* elsewhere, the arithmetic of the single-tensor path (torch's default), operation
+  for operation.
+
+It keeps torch's state layout (``step`` as a 0-d float32 tensor, ``exp_avg``,
+``exp_avg_sq``) so that the moments saved in a fitted estimator's history load
+either way.
 """
 
 from __future__ import annotations
@@ -36,6 +43,37 @@ def adam_update(param, grad, state: dict, lr: float, weight_decay: float) -> Non
     bias_correction2_sqrt = bias_correction2**0.5
     denom = (state["exp_avg_sq"].sqrt() / bias_correction2_sqrt).add_(EPS)
     param.addcdiv_(state["exp_avg"], denom, value=-step_size)
+
+
+@torch.no_grad()
+def fused_adam_update(param, grad, state: dict, lr: float, weight_decay: float) -> None:
+    """The same step with torch's fused kernel, as ``torch.optim.Adam(fused=True)`` takes it."""
+    state["step"] += 1  # the fused kernel reads the step count; the caller advances it
+    torch._fused_adam_(
+        [param],
+        [grad],
+        [state["exp_avg"]],
+        [state["exp_avg_sq"]],
+        [],
+        [state["step"]],
+        lr=lr,
+        beta1=BETAS[0],
+        beta2=BETAS[1],
+        weight_decay=weight_decay,
+        eps=EPS,
+        amsgrad=False,
+        maximize=False,
+    )
+
+
+#: The update by the parameter's device type: torch's fused kernel where torch has one
+#: for float CPU tensors, the single-tensor arithmetic elsewhere.
+UPDATES = {"cpu": fused_adam_update}
+
+
+def update_for(param):
+    """The update function for ``param``: fused on the CPU, the reference elsewhere."""
+    return UPDATES.get(param.device.type, adam_update)
 
 
 def new_state(param) -> dict:
@@ -82,7 +120,7 @@ class Adam:
                     continue
                 if not self.state.get(param):  # no step yet (or a state saved before one)
                     self.state[param] = new_state(param)
-                adam_update(
+                update_for(param)(
                     param, param.grad, self.state[param], group["lr"], group["weight_decay"]
                 )
 

@@ -1,6 +1,7 @@
 """skhalfnet's Adam: torch.optim.Adam's numbers bit for bit, without importing torch._dynamo."""
 
 import copy
+import functools
 import subprocess
 import sys
 
@@ -8,7 +9,23 @@ import numpy as np
 import pytest
 import torch
 
+from skhalfnet import _adam
 from skhalfnet._adam import Adam
+
+#: Our two paths and the torch.optim.Adam each must equal bit for bit: on the CPU the
+#: fused kernel (the default), and the single-tensor arithmetic used on other devices.
+TORCH_ADAMS = {
+    "fused": functools.partial(torch.optim.Adam, fused=True),
+    "reference": functools.partial(torch.optim.Adam, foreach=False),
+}
+
+
+@pytest.fixture(params=sorted(TORCH_ADAMS))
+def torch_adam(request, monkeypatch):
+    """torch's Adam for this path, with ours switched to the same path."""
+    if request.param == "reference":
+        monkeypatch.setattr(_adam, "UPDATES", {})
+    return TORCH_ADAMS[request.param]
 
 
 def _params(dtype, seed=0):
@@ -49,9 +66,9 @@ def _run(make_optimizer, dtype, snapshot_at=None):
 
 
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
-def test_the_same_numbers_as_torch_adam(dtype):
+def test_the_same_numbers_as_torch_adam(dtype, torch_adam):
     ours, our_states = _run(Adam, dtype)
-    theirs, their_states = _run(torch.optim.Adam, dtype)
+    theirs, their_states = _run(torch_adam, dtype)
     for a, b in zip(ours, theirs, strict=True):
         np.testing.assert_array_equal(a, b)
     for a, b in zip(our_states, their_states, strict=True):
@@ -61,9 +78,19 @@ def test_the_same_numbers_as_torch_adam(dtype):
             np.testing.assert_array_equal(a[key].numpy(), b[key].numpy())
 
 
-def test_state_dict_round_trip_rewinds_as_torch_adam_does():
+def test_the_two_paths_differ_in_the_last_bits():
+    """The fused kernel is a different arithmetic: the fixture's switch reaches it."""
+    fused, _ = _run(Adam, torch.float32)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_adam, "UPDATES", {})
+        reference, _ = _run(Adam, torch.float32)
+    np.testing.assert_allclose(fused[0], reference[0], rtol=1e-4)
+    assert not np.array_equal(fused[0], reference[0])
+
+
+def test_state_dict_round_trip_rewinds_as_torch_adam_does(torch_adam):
     rewound, states = _run(Adam, torch.float64, snapshot_at=10)
-    theirs, their_states = _run(torch.optim.Adam, torch.float64, snapshot_at=10)
+    theirs, their_states = _run(torch_adam, torch.float64, snapshot_at=10)
     full, _ = _run(Adam, torch.float64)
     for a, b in zip(rewound, theirs, strict=True):
         np.testing.assert_array_equal(a, b)
@@ -90,7 +117,7 @@ def test_fitting_does_not_import_torch_dynamo():
     assert out.stdout.strip() == "False"
 
 
-def test_fits_are_those_torch_adam_gives(monkeypatch):
+def test_fits_are_those_torch_adam_gives(monkeypatch, torch_adam):
     from sklearn.datasets import make_classification
 
     from skhalfnet import HalfNetClassifier, _training
@@ -106,7 +133,7 @@ def test_fits_are_those_torch_adam_gives(monkeypatch):
         return [m.predict_proba(X) for m in (warm, stream)]
 
     ours = fits()
-    monkeypatch.setattr(_training, "Adam", torch.optim.Adam)
+    monkeypatch.setattr(_training, "Adam", torch_adam)
     theirs = fits()
     for a, b in zip(ours, theirs, strict=True):
         np.testing.assert_array_equal(a, b)
