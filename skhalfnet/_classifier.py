@@ -1,4 +1,4 @@
-"""HalfNetClassifier: a HalfNet layer with a softmax (or logistic) head."""
+"""HalfNetClassifier: a HalfNet layer with a softmax (or logistic, or per-label sigmoid) head."""
 
 from __future__ import annotations
 
@@ -12,12 +12,30 @@ from ._base import BaseHalfNet
 from ._docs import COMMON_ATTRIBUTES, COMMON_PARAMETERS
 
 
+def _binary_probabilities(outputs: np.ndarray) -> np.ndarray:
+    positive = expit(outputs[:, 0])
+    return np.column_stack([1 - positive, positive])
+
+
+#: Class probabilities from the head's outputs, per kind of target.
+_PROBABILITIES = {
+    "binary": _binary_probabilities,
+    "multiclass": lambda outputs: softmax(outputs, axis=1),
+    _targets.MULTILABEL: expit,
+}
+
+
 class HalfNetClassifier(ClassifierMixin, BaseHalfNet):
     __doc__ = f"""Classifier on random features whose weights are drawn from N(0, V Vᵀ), V learned.
 
     A one-hidden-layer network: the hidden weights are frozen random draws
     whose covariance factor V is trained with the softmax head (binary
-    problems use one logistic output). See the user guide on the documentation site.
+    problems use one logistic output). Multilabel indicator targets, as
+    :func:`sklearn.datasets.make_multilabel_classification` makes them, get
+    one logistic output per label, as in
+    :class:`sklearn.neural_network.MLPClassifier`: ``predict`` returns the
+    indicator matrix and ``predict_proba`` each label's probability. See the
+    user guide on the documentation site.
 
     Parameters
     ----------
@@ -30,7 +48,8 @@ class HalfNetClassifier(ClassifierMixin, BaseHalfNet):
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
-        The class labels.
+        The class labels; for multilabel targets, the label columns
+        ``arange(n_labels)`` (as MLPClassifier sets them).
 
 {COMMON_ATTRIBUTES}
 
@@ -120,8 +139,8 @@ class HalfNetClassifier(ClassifierMixin, BaseHalfNet):
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Training data; float32 stays float32, CSR input is used sparsely.
-        y : array-like of shape (n_samples,)
-            Class labels, of any type.
+        y : array-like of shape (n_samples,) or (n_samples, n_labels)
+            Class labels, of any type, or a multilabel indicator matrix.
         sample_weight : array-like of shape (n_samples,), default=None
             Weights of the rows.
 
@@ -145,10 +164,11 @@ class HalfNetClassifier(ClassifierMixin, BaseHalfNet):
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
             A chunk of training data.
-        y : array-like of shape (n_samples,)
-            Class labels.
+        y : array-like of shape (n_samples,) or (n_samples, n_labels)
+            Class labels, or a multilabel indicator matrix.
         classes : array-like of shape (n_classes,), default=None
-            All the classes; required on the first call.
+            All the classes; required on the first call. For multilabel
+            targets, the label columns ``arange(n_labels)``.
         sample_weight : array-like of shape (n_samples,), default=None
             Weights of the rows.
 
@@ -166,7 +186,7 @@ class HalfNetClassifier(ClassifierMixin, BaseHalfNet):
             )
         return self._fit(X, y, sample_weight, incremental=True, classes=classes)
 
-    def _prepare_targets(self, y, weights, first_call, classes=None):
+    def _prepare_targets(self, y, weights, first_call, classes=None, incremental=False):
         return _targets.encode_classes(self, y, weights, first_call, classes, self.class_weight)
 
     def _validation_scorer(self, targets, weights):
@@ -186,7 +206,8 @@ class HalfNetClassifier(ClassifierMixin, BaseHalfNet):
         Returns
         -------
         scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
-            One column for binary problems, else one per class.
+            One column for binary problems, else one per class (for
+            multilabel targets, each label's log-odds).
         """
         outputs = self._outputs(X, "decision")
         return outputs[:, 0] if outputs.shape[1] == 1 else outputs
@@ -201,11 +222,14 @@ class HalfNetClassifier(ClassifierMixin, BaseHalfNet):
 
         Returns
         -------
-        y : ndarray of shape (n_samples,)
-            Labels from ``classes_``.
+        y : ndarray of shape (n_samples,) or (n_samples, n_labels)
+            Labels from ``classes_``; for multilabel targets, the indicator
+            matrix (int64, as MLPClassifier's).
         """
-        indices = _targets.class_indices(self._outputs(X, "decision"))
-        return self.classes_[indices]
+        outputs = self._outputs(X, "decision")
+        if _targets.target_kind(self) == _targets.MULTILABEL:
+            return _targets.label_indicators(outputs)
+        return self.classes_[_targets.class_indices(outputs)]
 
     def predict_proba(self, X) -> np.ndarray:
         """Class probabilities.
@@ -218,13 +242,12 @@ class HalfNetClassifier(ClassifierMixin, BaseHalfNet):
         Returns
         -------
         proba : ndarray of shape (n_samples, n_classes)
-            Probabilities, columns in the order of ``classes_``.
+            Probabilities, columns in the order of ``classes_``; for
+            multilabel targets, each label's probability (the rows need not
+            sum to 1), as MLPClassifier's.
         """
         outputs = self._outputs(X, "decision")
-        if outputs.shape[1] == 1:
-            positive = expit(outputs[:, 0])
-            return np.column_stack([1 - positive, positive])
-        return softmax(outputs, axis=1)
+        return _PROBABILITIES[_targets.target_kind(self)](outputs)
 
     def predict_log_proba(self, X) -> np.ndarray:
         """Logarithm of the class probabilities, ``log(predict_proba(X))``.
@@ -242,3 +265,8 @@ class HalfNetClassifier(ClassifierMixin, BaseHalfNet):
         """
         with np.errstate(divide="ignore"):
             return np.log(self.predict_proba(X))
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_label = True
+        return tags

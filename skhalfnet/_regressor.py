@@ -1,30 +1,70 @@
-"""HalfNetRegressor: a HalfNet layer with a linear head and squared loss."""
+"""HalfNetRegressor: a HalfNet layer with a linear head, squared or Poisson loss."""
 
 from __future__ import annotations
 
 import numpy as np
 from sklearn.base import RegressorMixin, _fit_context
+from sklearn.utils._param_validation import StrOptions
 
 from . import _targets
 from ._base import BaseHalfNet
 from ._docs import COMMON_ATTRIBUTES, COMMON_PARAMETERS
 
+#: Per loss: how the targets are prepared, and how the head's outputs become
+#: predictions on the targets' scale (given the outputs, mean and scale).
+_TARGETS = {
+    "squared_error": _targets.standardize_targets,
+    "poisson": _targets.count_targets,
+}
+_SCORERS = {
+    "squared_error": _targets.r2_scorer,
+    "poisson": _targets.poisson_r2_scorer,
+}
+_INVERSE_LINKS = {
+    "squared_error": lambda outputs, mean, scale: outputs * scale + mean,
+    # Log-means standardised as the squared error's targets are (the exponential in
+    # float64: a float32 one overflows above 88).
+    "poisson": lambda outputs, mean, scale: np.exp(outputs.astype(np.float64) * scale + mean),
+}
+
 
 class HalfNetRegressor(RegressorMixin, BaseHalfNet):
     __doc__ = f"""Regressor on random features whose weights are drawn from N(0, V Vᵀ), V learned.
 
-    The targets are standardised internally (with the weighted mean and
-    standard deviation of the first fit) and the squared loss is minimised
-    on that scale; predictions are returned on the original scale. In a
-    ``partial_fit`` stream whose first chunk has almost no spread, a later
-    chunk whose targets spread more than twice as much re-standardises them
-    (the head is rescaled so that predictions do not jump), so that the
-    stream learns whatever its first chunk holds. Single and multi-output
-    targets are supported.
+    With the squared error, the targets are standardised internally (with
+    the weighted mean and standard deviation of the fit's data, computed
+    without squaring the raw targets, so that any finite scale works) and
+    the loss is minimised on that scale; predictions are returned on the
+    original scale. A ``warm_start`` refit standardises with its own data
+    and continues the network in standardised units, so a refit on shifted
+    targets keeps what was learned about their variation. In a
+    ``partial_fit`` stream the statistics are running ones: when the first
+    chunks had no spread (one row, or constant targets) and a later chunk
+    has some, or when the targets come to spread more than twice as much as
+    the scale in use, they are re-standardised (the head is rescaled so that
+    predictions do not jump), so that the stream learns whatever its first
+    chunk holds. With ``loss="poisson"`` the head is a log link, standardised
+    in log space: the predicted mean is ``exp(m + s * output)``, with m the
+    log of the mean count and s the counts' coefficient of variation
+    (between 0.1 and 1); the counts themselves are never centred. Single and
+    multi-output targets are supported.
 
     Parameters
     ----------
 {COMMON_PARAMETERS}
+
+    loss : {{"squared_error", "poisson"}}, default="squared_error"
+        The loss minimised, as in :class:`sklearn.neural_network.MLPRegressor`:
+        half the squared error, or half the Poisson deviance with a log link
+        (``predict`` returns the exponential of the head's log-means; the
+        targets must be non-negative, with a positive sum, such as counts or
+        rates). The log-means are ``m + s * output``, m the log of the
+        weighted mean count and s the counts' weighted coefficient of
+        variation (clipped to [0.1, 1]): a reparametrisation of the linear
+        head that starts it at the mean count and gives its outputs about
+        unit spread, as standardisation does for the squared error; the
+        counts are not standardised. ``warm_start`` and ``partial_fit``
+        refuse a changed loss.
 
     Attributes
     ----------
@@ -46,6 +86,11 @@ class HalfNetRegressor(RegressorMixin, BaseHalfNet):
     >>> reg.fit(X, y).score(X, y) > 0.5
     True
     """
+
+    _parameter_constraints: dict = {
+        **BaseHalfNet._parameter_constraints,
+        "loss": [StrOptions(set(_TARGETS))],
+    }
 
     def __init__(
         self,
@@ -72,6 +117,7 @@ class HalfNetRegressor(RegressorMixin, BaseHalfNet):
         n_jobs: int | None = None,
         random_state: int | np.random.RandomState | None = None,
         verbose: int = 0,
+        loss: str = "squared_error",
     ) -> None:
         super().__init__(
             n_hidden,
@@ -97,6 +143,7 @@ class HalfNetRegressor(RegressorMixin, BaseHalfNet):
             random_state=random_state,
             verbose=verbose,
         )
+        self.loss = loss
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None) -> HalfNetRegressor:
@@ -134,7 +181,9 @@ class HalfNetRegressor(RegressorMixin, BaseHalfNet):
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
             Targets; the first call sets their standardisation, which later
             calls change only when their running standard deviation exceeds
-            the first call's more than twice.
+            the scale in use more than twice, or when the targets seen so
+            far had no spread and these have some. With ``loss="poisson"``
+            the first call's mean count and variation are kept.
         sample_weight : array-like of shape (n_samples,), default=None
             Weights of the rows.
 
@@ -145,11 +194,21 @@ class HalfNetRegressor(RegressorMixin, BaseHalfNet):
         """
         return self._fit(X, y, sample_weight, incremental=True)
 
-    def _prepare_targets(self, y, weights, first_call, classes=None):
-        return _targets.standardize_targets(self, y, weights, first_call)
+    def _prepare_targets(self, y, weights, first_call, classes=None, incremental=False):
+        streaming = incremental
+        fitted_loss = getattr(self, "_fitted_loss", "squared_error")
+        if not first_call and self.loss != fitted_loss:
+            raise ValueError(
+                "warm_start / partial_fit continue the fitted network, but loss changed "
+                f"since it was fitted ({fitted_loss!r} -> {self.loss!r}). Set "
+                "warm_start=False to fit a new network."
+            )
+        self._fitted_loss = self.loss
+        refit = not first_call and not streaming
+        return _TARGETS[self.loss](self, y, weights, first_call, refit=refit)
 
     def _validation_scorer(self, targets, weights):
-        return _targets.r2_scorer(targets, weights)
+        return _SCORERS[self._fitted_loss](targets, weights)
 
     def _rescale_targets(self, old_mean, old_scale) -> None:
         """Keep predictions unchanged when the target standardisation changes.
@@ -210,17 +269,19 @@ class HalfNetRegressor(RegressorMixin, BaseHalfNet):
         Returns
         -------
         y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
-            Predictions on the scale of the training targets.
+            Predictions on the scale of the training targets (the predicted
+            means with ``loss="poisson"``).
         """
         outputs = self._outputs(X, "decision")
+        inverse_link = _INVERSE_LINKS[getattr(self, "_fitted_loss", "squared_error")]
         # The target statistics are float64: the result keeps the outputs' dtype
         # (float32 for float32 X, as scikit-learn's MLPRegressor).
-        outputs = (outputs * self._target_scale + self._target_mean).astype(
-            outputs.dtype, copy=False
-        )
-        return outputs[:, 0] if outputs.shape[1] == 1 else outputs
+        predictions = inverse_link(outputs, self._target_mean, self._target_scale)
+        predictions = predictions.astype(outputs.dtype, copy=False)
+        return predictions[:, 0] if predictions.shape[1] == 1 else predictions
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.target_tags.multi_output = True
+        tags.target_tags.positive_only = self.loss == "poisson"
         return tags

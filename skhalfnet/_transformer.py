@@ -148,7 +148,7 @@ class HalfNetTransformer(TransformerMixin, BaseHalfNet):
             return self.objective == "classification"
         return type_of_target(y) not in ("continuous", "continuous-multioutput")
 
-    def _prepare_targets(self, y, weights, first_call, classes=None):
+    def _prepare_targets(self, y, weights, first_call, classes=None, incremental=False):
         if first_call:
             self.objective_ = "classification" if self._classifies(y) else "regression"
         if self.objective_ == "classification":
