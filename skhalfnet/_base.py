@@ -1,4 +1,5 @@
-"""The estimator layer shared by the HalfNet estimators (no torch code here).
+"""The estimator layer shared by the HalfNet estimators (it imports no torch: torch work goes
+through :mod:`skhalfnet._layer`, :mod:`skhalfnet._training` and :mod:`skhalfnet._threads`).
 
 :class:`BaseHalfNet` validates parameters and data, draws the random weights,
 initialises V, hands numpy arrays to :mod:`skhalfnet._training` and keeps the
@@ -26,7 +27,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from . import _callbacks, _layer, _selection, _training
+from . import _callbacks, _caller, _layer, _selection, _training
 from ._init import initial_components
 from ._layer import NetworkState
 from ._rules import (  # noqa: F401  (re-exported: tests and benchmarks read them here)
@@ -145,8 +146,12 @@ class BaseHalfNet(_callbacks.CallbackSupportMixin, BaseEstimator):
     # -- hooks for the subclasses -------------------------------------------------
 
     @abstractmethod
-    def _prepare_targets(self, y, weights, first_call: bool, classes=None):
-        """Return (targets, loss name, number of outputs, sample weights)."""
+    def _prepare_targets(self, y, weights, first_call: bool, classes=None, incremental=False):
+        """Return (targets, loss name, number of outputs, sample weights).
+
+        ``incremental`` tells a ``partial_fit`` from a ``warm_start`` refit (both
+        continue the fitted network: ``first_call`` is False for both).
+        """
 
     @abstractmethod
     def _validation_scorer(self, targets, weights):
@@ -178,12 +183,11 @@ class BaseHalfNet(_callbacks.CallbackSupportMixin, BaseEstimator):
         if self.rank is None:
             return min(DEFAULT_RANK, n_features)
         if self.rank > n_features:
-            warnings.warn(
+            _caller.warn(
                 f"rank={self.rank} is larger than the number of features "
                 f"(n_features = {n_features}); the factor V of Σ = V Vᵀ has at most "
                 f"n_features columns, so rank {n_features} is used (see rank_).",
                 RankCappedWarning,
-                stacklevel=5,
             )
             return n_features
         return self.rank
@@ -242,12 +246,14 @@ class BaseHalfNet(_callbacks.CallbackSupportMixin, BaseEstimator):
                 **self._history_attributes(history),
                 "_history": dataclasses.asdict(history),
             }
+            # The store is inside the try: validation has already written to self, so
+            # an interrupt just before it must also put the old state back.
+            self.__dict__ = fitted
         except BaseException:
-            # One store puts the old state back (or the new one in place below): an
+            # One store puts the old state back (or the new one in place above): an
             # interrupt can never leave a mix of the two, or an emptied estimator.
             self.__dict__ = before
             raise
-        self.__dict__ = fitted
         if (
             not incremental
             and self.learning_rate != "cosine"
@@ -257,11 +263,10 @@ class BaseHalfNet(_callbacks.CallbackSupportMixin, BaseEstimator):
             budget = f"max_iter={self.max_iter!r}"
             if self.max_iter == "auto":
                 budget += f" ({max_epochs} epochs for these data)"
-            warnings.warn(
+            _caller.warn(
                 f"{type(self).__name__}: the epoch budget {budget} was "
                 "reached and the optimisation has not converged yet.",
                 ConvergenceWarning,
-                stacklevel=4,  # _fit, fit, scikit-learn's fit wrapper, the caller
             )
         return self
 
@@ -281,9 +286,12 @@ class BaseHalfNet(_callbacks.CallbackSupportMixin, BaseEstimator):
             rank = self._resolved_rank(X.shape[1], covariance)
         else:
             covariance, rank = self._check_same_architecture(X.shape[1])
-            dtype = self.head_coef_.dtype  # continue training in the fitted dtype
+            # The precision asked for now: a changed one converts the fitted weights.
+            dtype = training_dtype(self.precision, X)
         weights = _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
-        targets, loss, n_outputs, weights = self._prepare_targets(y, weights, first_call, classes)
+        targets, loss, n_outputs, weights = self._prepare_targets(
+            y, weights, first_call, classes, incremental=incremental
+        )
         if not weights.sum() > 0:
             raise ValueError("The sample weights (times class weights) sum to zero.")
         lr_head, lr_components = learning_rates(self.learning_rate_init, self.n_hidden, rank)
@@ -338,21 +346,27 @@ class BaseHalfNet(_callbacks.CallbackSupportMixin, BaseEstimator):
             ),
         )
         scores = None if first_call else self.geometry_scores_
+        candidates = {}
         if first_call and _selection.makes_choice(
             self.covariance, X.shape[0], X.shape[1], rank, incremental
         ):
             self._check_memory(X, X.shape[1], n_outputs, dtype)  # the identity candidate
             with torch_threads(effective_threads(self.n_jobs)):
-                scores = self._held_out_losses(
+                scores, candidates = self._held_out_losses(
                     X, targets, weights, n_outputs, rank, seeds, config, dtype, device
                 )
             covariance = _selection.best_candidate(scores)
             rank = X.shape[1] if covariance == "identity" else rank
         if first_call:
-            state = self._initial_state(X, weights, n_outputs, rank, covariance, seeds, dtype)
+            # The winner starts from the initial state its candidate was given (the same
+            # draws and V): drawn and initialised once, not again.
+            state = candidates.get(covariance) or self._initial_state(
+                X, weights, n_outputs, rank, covariance, seeds, dtype
+            )
             history = _training.TrainingHistory()
         else:
-            state, history = self._network_state(), _training.TrainingHistory(**self._history)
+            state = _layer.cast_state(self._network_state(), dtype)
+            history = _training.TrainingHistory(**self._history)
         geometry = {"covariance": covariance, "scores": scores}
         n_features = X.shape[1]
 
@@ -387,12 +401,14 @@ class BaseHalfNet(_callbacks.CallbackSupportMixin, BaseEstimator):
 
     def _held_out_losses(
         self, X, targets, weights, n_outputs, rank, seeds, config, dtype, device
-    ) -> dict:
-        """Each candidate geometry's loss on held-out rows, trained on the others (same draws).
+    ) -> tuple[dict, dict]:
+        """Each candidate geometry's loss on held-out rows, trained on the others (same draws),
+        and each candidate's initial state (a refit on all rows starts from the same one).
 
         The split is stratified by class where every class has two rows; each
-        candidate trains as the final fit will (same budget rule, same frozen
-        draws and initial V), on the kept rows only, with no early stopping.
+        candidate trains as the final fit will (same frozen draws and initial V),
+        on the kept rows only, with no early stopping, for
+        :data:`~skhalfnet._selection.CANDIDATE_BUDGET` of the budget rule's epochs.
         """
         kept, held_out = train_test_split(
             np.arange(X.shape[0]),
@@ -404,12 +420,14 @@ class BaseHalfNet(_callbacks.CallbackSupportMixin, BaseEstimator):
             config,
             early_stopping=False,
             verbose=0,
-            max_iter=resolved_epochs(self.max_iter, len(kept), self.batch_size),
+            max_iter=_selection.candidate_epochs(
+                resolved_epochs(self.max_iter, len(kept), self.batch_size)
+            ),
             weight_decay=self.alpha / min(self.batch_size, len(kept)),
         )
-        losses = {}
+        losses, initial_states = {}, {}
         for covariance in _selection.CANDIDATES:
-            state = self._initial_state(
+            state = initial_states[covariance] = self._initial_state(
                 X,
                 weights,
                 n_outputs,
@@ -440,7 +458,7 @@ class BaseHalfNet(_callbacks.CallbackSupportMixin, BaseEstimator):
                 held_out,
                 device=device,
             )
-        return losses
+        return losses, initial_states
 
     def _epochs(self, n_rows: int | None) -> int | None:
         """Epochs of a fit on ``n_rows`` rows, for the callbacks before X is validated.
@@ -559,8 +577,8 @@ class BaseHalfNet(_callbacks.CallbackSupportMixin, BaseEstimator):
         else:
             device = _layer.resolve_device(self.device)
         with torch_threads(effective_threads(self.n_jobs)):
-            # float64 input is answered in float64 arithmetic: each row's output is then
-            # the same whatever the batch it comes in (float32 sums depend on the batch).
+            # float64 input is answered in float64 arithmetic: each row's output then
+            # depends on its batch in the last bits only (float32 sums, in the 7th digit).
             # Other inputs (float32, or integers cast batch by batch) use the weights' dtype.
             dtype = np.float64 if X.dtype == np.float64 else self.head_coef_.dtype
             outputs = _training.predict_arrays(

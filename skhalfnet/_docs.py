@@ -114,7 +114,9 @@ validation_fraction : float, default=0.1
     Fraction of the training rows held out with ``early_stopping``.
 
 warm_start : bool, default=False
-    Continue from the fitted weights (and Adam state) on the next ``fit``.
+    Continue from the fitted weights (and Adam state) on the next ``fit``, in
+    the ``precision`` set then. The regressor standardises the targets of each
+    such fit with that fit's own data, as a fresh fit does.
 
 device : {"auto", "cpu", "cuda"}, default="auto"
     Where torch trains: ``"auto"`` picks CUDA when available. The fitted
@@ -136,9 +138,15 @@ precision : {"auto", "float32", "bfloat16", "float64"}, default="auto"
     of the same data can give models that differ within bfloat16's rounding
     (``"float32"`` gives them the same model), and float64 data with values
     beyond 1e30 train in float64 (float32 would overflow). Predictions for
-    float64 input run in float64 (so a row's output does not depend on the
-    batch it comes in), others in the dtype of the fitted weights; they are
-    returned as float32 for float32 input and float64 otherwise.
+    float64 input run in float64 (a row's output then depends on the rows
+    predicted with it only in the last bits, about 1e-15 relative: the
+    matmuls sum in an order that follows the batch's size), others in the
+    dtype of the fitted weights; they are
+    returned as float32 for float32 input and float64 otherwise. A
+    ``warm_start`` refit or a ``partial_fit`` trains in the precision set
+    now: after ``set_params(precision="float64")`` the fitted weights and
+    Adam's moments are converted to float64 (and back to float32, rounded,
+    for the other precisions).
 
 n_jobs : int or None, default=None
     Torch threads during ``fit`` and prediction, restored afterwards.
@@ -193,8 +201,9 @@ covariance_ : {"lowrank", "identity"}
 
 geometry_scores_ : dict or None
     With ``covariance="auto"``, when the choice was made: the held-out loss
-    (cross-entropy, or half the squared error on standardised targets) of each
-    candidate, ``{"lowrank": ..., "identity": ...}``. None otherwise.
+    (cross-entropy, half the squared error on standardised targets, or the
+    scaled half Poisson deviance) of each candidate,
+    ``{"lowrank": ..., "identity": ...}``. None otherwise.
 
 n_trainable_params_ : int
     Number of trained parameters: V (unless identity) and the head.

@@ -1,7 +1,8 @@
 """The HalfNet layer in torch: random hidden weights drawn from N(0, V Vᵀ).
 
-This module is the only place, with :mod:`skhalfnet._training`, that imports
-torch. It knows nothing of scikit-learn: the estimators hand it numpy arrays
+This module, :mod:`skhalfnet._training`, :mod:`skhalfnet._adam` and
+:mod:`skhalfnet._threads` are the modules that import torch. It knows nothing of
+scikit-learn: the estimators hand it numpy arrays
 and get numpy arrays back, so a fitted estimator holds no torch state and
 pickles on any machine.
 
@@ -20,12 +21,14 @@ there is no ``V``: ``u = x / sqrt(d)``.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
+import scipy.special
 import torch
 from torch import nn
 
@@ -51,6 +54,22 @@ class NetworkState:
     coef: np.ndarray
     intercept: np.ndarray
     activation: str
+
+
+def cast_state(state: NetworkState, dtype) -> NetworkState:
+    """``state`` with its arrays in ``dtype`` (the same arrays where they have it already)."""
+
+    def cast(array):
+        return None if array is None else np.asarray(array).astype(dtype, copy=False)
+
+    return dataclasses.replace(
+        state,
+        components=cast(state.components),
+        random_weights=cast(state.random_weights),
+        hidden_bias=cast(state.hidden_bias),
+        coef=cast(state.coef),
+        intercept=cast(state.intercept),
+    )
 
 
 def draw_random_weights(
@@ -156,8 +175,9 @@ class HalfNetModule(nn.Module):
         return torch.addmm(self.head_bias, hidden, (self.head_weight * self.output_scale).T)
 
     def parameters_finite(self) -> bool:
-        """Whether every trained parameter is finite."""
-        return all(bool(torch.isfinite(p).all()) for p in self.parameters())
+        """Whether every trained parameter is finite (one check and one sync for all)."""
+        values = torch.cat([p.detach().reshape(-1) for p in self.parameters()])
+        return bool(torch.isfinite(values).all())
 
     def export_state(self) -> NetworkState:
         """The current weights as a :class:`NetworkState` of numpy arrays on the CPU."""
@@ -173,6 +193,90 @@ class HalfNetModule(nn.Module):
             intercept=array(self.head_bias),
             activation=self.activation,
         )
+
+
+class InferenceLayer:
+    """The fitted network for prediction, built from views of the fitted arrays.
+
+    Training's :class:`HalfNetModule` copies every array and folds the constant
+    scales into copies; a prediction needs neither, so where the fitted arrays
+    already have the dtype asked for, on the CPU, nothing of the network's size is
+    copied and building the layer costs microseconds, not the half millisecond of
+    a one-row ``predict``. ``1/sqrt(k)`` is applied as the matmul's ``alpha``.
+    Same methods and arithmetic as the module's, up to that rounding.
+    """
+
+    def __init__(self, state: NetworkState, *, device: torch.device, dtype: torch.dtype):
+        def tensor(array):
+            array = np.asarray(array)
+            if not array.flags.writeable:  # a loaded model's arrays: only ever read here
+                with warnings.catch_warnings():
+                    warnings.filterwarnings("ignore", message="The given NumPy array is not")
+                    return torch.as_tensor(array).to(device=device, dtype=dtype)
+            return torch.as_tensor(array).to(device=device, dtype=dtype)
+
+        n_hidden, rank = state.random_weights.shape
+        self.V = None if state.components is None else tensor(state.components).T
+        self.Z_t = tensor(state.random_weights).T
+        self.bias = tensor(state.hidden_bias)
+        self._phi, self._phi_inplace, phi_constant = _activation(state.activation)
+        self._alpha = 1.0 / math.sqrt(rank)
+        self.output_scale = phi_constant / math.sqrt(n_hidden)
+        self._head = tensor(state.coef) * self.output_scale  # (n_hidden, n_outputs), small
+        self.head_bias = tensor(state.intercept)
+
+    def projection(self, X: torch.Tensor) -> torch.Tensor:
+        """``Vᵀ x`` for each row (``x`` itself under the identity covariance)."""
+        return X if self.V is None else X @ self.V
+
+    def _hidden(self, X: torch.Tensor) -> torch.Tensor:
+        # In place: inference keeps no graph.
+        pre = torch.addmm(self.bias, self.projection(X), self.Z_t, alpha=self._alpha)
+        return self._phi_inplace(pre)
+
+    def features(self, X: torch.Tensor) -> torch.Tensor:
+        """The ``n_hidden`` random features ``φ(Z Vᵀ x / sqrt(k) + b) / sqrt(H)``."""
+        return self._hidden(X).mul_(self.output_scale)
+
+    def __call__(self, X: torch.Tensor) -> torch.Tensor:
+        return torch.addmm(self.head_bias, self._hidden(X), self._head)
+
+
+#: φ in numpy, in place, for :func:`numpy_outputs` (the same functions as the torch table).
+_NUMPY_ACTIVATIONS = {
+    "relu": lambda a: np.maximum(a, 0, out=a),
+    "cos": lambda a: np.cos(a, out=a),
+    "erf": lambda a: scipy.special.erf(a, out=a),
+    "tanh": lambda a: np.tanh(a, out=a),
+}
+#: Dense batches up to this many rows are answered by :func:`numpy_outputs` on the CPU.
+NUMPY_MAX_ROWS = 64
+
+
+def numpy_outputs(state: NetworkState, X: np.ndarray, kind: str, dtype) -> np.ndarray:
+    """The network's outputs for a few dense rows, in numpy (see :class:`InferenceLayer`).
+
+    A one-row ``predict`` is a few microseconds of arithmetic; through torch its
+    dispatch and tensor wrapping cost several times that, so small dense batches on
+    the CPU take this path (the same arithmetic, up to the BLAS's rounding). Their
+    threads are the BLAS library's, which for a few rows is one.
+    """
+    X = np.asarray(X, dtype=dtype)
+    components = state.components
+    projected = X if components is None else X @ components.astype(dtype, copy=False).T
+    if kind == "projection":
+        return projected
+    n_hidden, rank = state.random_weights.shape
+    hidden = projected @ state.random_weights.astype(dtype, copy=False).T
+    hidden *= dtype.type(1.0 / math.sqrt(rank))
+    hidden += state.hidden_bias.astype(dtype, copy=False)
+    _NUMPY_ACTIVATIONS[state.activation](hidden)
+    scale = dtype.type(_activation(state.activation)[2] / math.sqrt(n_hidden))
+    if kind == "features":
+        hidden *= scale
+        return hidden
+    coef = state.coef.astype(dtype, copy=False) * scale
+    return hidden @ coef + state.intercept.astype(dtype, copy=False)
 
 
 def torch_dtype(dtype) -> torch.dtype:

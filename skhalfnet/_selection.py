@@ -35,6 +35,9 @@ MIN_ROWS = 20
 #: "lowrank" is kept only when its held-out loss is below (1 - MARGIN) times the
 #: identity's: a near tie goes to the geometry that cannot overfit.
 MARGIN = 0.2
+#: The candidates train for this share of the final fit's epochs (a whole cosine
+#: schedule of their own): the choice then costs one fit instead of two.
+CANDIDATE_BUDGET = 0.5
 
 
 def makes_choice(
@@ -52,6 +55,11 @@ def makes_choice(
         and not incremental
         and MIN_ROWS <= n_rows <= min(MAX_ROWS, n_features * rank)
     )
+
+
+def candidate_epochs(final_epochs: int) -> int:
+    """Epochs each candidate trains: :data:`CANDIDATE_BUDGET` of the final fit's, at least 1."""
+    return max(1, int(np.ceil(CANDIDATE_BUDGET * final_epochs)))
 
 
 def resolved_covariance(covariance: str) -> str:

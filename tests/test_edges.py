@@ -103,3 +103,54 @@ def test_the_memory_estimate_does_not_wrap_numpy_integers():
     X, y, _ = data()
     with pytest.raises(ValueError, match="GiB"):
         HalfNetClassifier(n_hidden=n_hidden, rank=2).fit(X, y)
+
+
+@pytest.mark.parametrize("before, after", [("float32", "float64"), ("float64", "auto")])
+@pytest.mark.parametrize("how", ["warm_start", "partial_fit"])
+def test_a_changed_precision_converts_the_fitted_model(before, after, how):
+    """Issue 22, defect 4: a refit trains in the precision set now, not the fitted one."""
+    X, y, _ = data()
+    expected = np.float64 if after == "float64" else np.float32
+    est = HalfNetClassifier(n_hidden=30, rank=2, max_iter=3, random_state=0, precision=before)
+    if how == "warm_start":
+        quiet(est.fit, X, y)
+        quiet(est.set_params(warm_start=True, precision=after).fit, X, y)
+    else:
+        est.partial_fit(X, y, classes=np.unique(y))
+        est.set_params(precision=after).partial_fit(X, y)
+    for name in ("head_coef_", "head_intercept_", "components_", "random_weights_"):
+        assert getattr(est, name).dtype == expected, name
+    moments = est._history["optimizer_state"][0]["exp_avg"]
+    assert moments.dtype == expected
+    assert est.n_iter_ == 6 if how == "warm_start" else 2
+    assert est.score(X, y) > 0.7
+
+
+def _warned_at(category, fit):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fit()
+    files = {w.filename for w in caught if issubclass(w.category, category)}
+    assert files, f"no {category.__name__}"
+    return files
+
+
+def test_warnings_point_at_the_callers_line():
+    """Issue 22, defect 10: not into sklearn/base.py or skhalfnet/_training.py."""
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.model_selection import GridSearchCV
+    from sklearn.pipeline import make_pipeline
+
+    from skhalfnet import NonFiniteLossWarning, RankCappedWarning
+
+    X, y, _ = data()
+    est = HalfNetClassifier(n_hidden=20, rank=10, max_iter=2, random_state=0)
+    search = GridSearchCV(est, {"rank": [10]}, cv=2, error_score="raise")
+    for category, fit in [
+        (RankCappedWarning, lambda: est.fit(X, y)),
+        (RankCappedWarning, lambda: make_pipeline(est).fit(X, y)),
+        (RankCappedWarning, lambda: search.fit(X, y)),  # the line that called the search
+        (ConvergenceWarning, lambda: est.set_params(learning_rate="adaptive").fit(X, y)),
+        (NonFiniteLossWarning, lambda: HalfNetClassifier(learning_rate_init=1e30).fit(X, y)),
+    ]:
+        assert _warned_at(category, fit) == {__file__}, category

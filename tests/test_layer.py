@@ -10,7 +10,10 @@ from sklearn.decomposition import PCA
 
 from skhalfnet import _layer, _threads
 from skhalfnet._init import initial_components, principal_directions
-from skhalfnet._layer import HalfNetModule, NetworkState, draw_random_weights
+from skhalfnet._layer import HalfNetModule, InferenceLayer, NetworkState, draw_random_weights
+
+#: Training's module and prediction's layer compute the same network.
+LAYERS = [HalfNetModule, InferenceLayer]
 
 ACTIVATIONS = {
     "relu": lambda a: np.maximum(a, 0),
@@ -33,11 +36,12 @@ def random_state(d=7, k=3, H=50, C=4, activation="relu", seed=0):
     )
 
 
+@pytest.mark.parametrize("layer", LAYERS)
 @pytest.mark.parametrize("activation", sorted(ACTIVATIONS))
-def test_features_match_explicit_hidden_weights(activation):
+def test_features_match_explicit_hidden_weights(activation, layer):
     """(x V) Zᵀ / sqrt(k) + b equals x W + b with W = V Zᵀ / sqrt(k) formed explicitly."""
     state = random_state(activation=activation)
-    module = HalfNetModule(state, device=torch.device("cpu"), dtype=torch.float64)
+    module = layer(state, device=torch.device("cpu"), dtype=torch.float64)
     X = np.random.default_rng(1).standard_normal((9, 7))
     k, H = state.random_weights.shape[1], state.random_weights.shape[0]
     W = state.components.T @ state.random_weights.T / np.sqrt(k)  # (d, H)
@@ -48,16 +52,32 @@ def test_features_match_explicit_hidden_weights(activation):
     np.testing.assert_allclose(outputs, expected @ state.coef + state.intercept, rtol=1e-10)
 
 
-def test_identity_covariance_scales_input_by_sqrt_d():
+@pytest.mark.parametrize("layer", LAYERS)
+def test_identity_covariance_scales_input_by_sqrt_d(layer):
     state = random_state()
     d = state.components.shape[1]
     Z, b = draw_random_weights(0, 50, d, "relu", 1.0, np.float64)
     state.components, state.random_weights, state.hidden_bias = None, Z, b
-    module = HalfNetModule(state, device=torch.device("cpu"), dtype=torch.float64)
+    module = layer(state, device=torch.device("cpu"), dtype=torch.float64)
     assert module.V is None
     X = np.random.default_rng(1).standard_normal((5, d))
     expected = np.maximum(X @ Z.T / np.sqrt(d) + b, 0) / np.sqrt(50)
     np.testing.assert_allclose(module.features(torch.from_numpy(X)).numpy(), expected)
+
+
+def test_inference_layer_reads_the_fitted_arrays_in_place():
+    """A prediction copies nothing of the network's size when the dtypes match."""
+    state = random_state()
+    layer = InferenceLayer(state, device=torch.device("cpu"), dtype=torch.float64)
+    for tensor, array in [
+        (layer.V, state.components),
+        (layer.Z_t, state.random_weights),
+        (layer.bias, state.hidden_bias),
+    ]:
+        assert tensor.data_ptr() == array.__array_interface__["data"][0]
+    state.random_weights.setflags(write=False)  # a loaded model's arrays
+    layer = InferenceLayer(state, device=torch.device("cpu"), dtype=torch.float32)
+    assert layer.Z_t.dtype == torch.float32  # another dtype is a converted copy
 
 
 def test_random_bias_distributions():
@@ -172,3 +192,49 @@ def test_init_weights_equal_repeated_rows():
             repeated, np.ones(len(repeated)), 3, init, np.random.RandomState(1)
         )
         np.testing.assert_allclose(weighted, plain, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("activation", sorted(ACTIVATIONS))
+@pytest.mark.parametrize("kind", ["decision", "features", "projection"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_numpy_outputs_equal_the_torch_layers(activation, kind, dtype):
+    """The small-batch numpy path computes what prediction's torch layer computes."""
+    from skhalfnet._training import compute_outputs
+
+    state = random_state(activation=activation)
+    X = np.random.default_rng(2).standard_normal((6, 7)).astype(dtype)
+    layer = InferenceLayer(state, device=torch.device("cpu"), dtype=_layer.torch_dtype(dtype))
+    expected = compute_outputs(layer, torch.from_numpy(X), kind)
+    got = _layer.numpy_outputs(state, X, kind, np.dtype(dtype))
+    assert got.dtype == dtype
+    tolerance = 1e-5 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(got, expected, rtol=tolerance, atol=tolerance)
+
+
+@pytest.mark.parametrize("n_rows, path", [(1, "numpy"), (64, "numpy"), (65, "torch")])
+def test_small_dense_batches_take_the_numpy_path(n_rows, path, monkeypatch):
+    from skhalfnet import _training
+
+    taken = []
+    numpy_outputs, layer = _training.numpy_outputs, _training.InferenceLayer
+
+    def numpy_spy(*args):
+        taken.append("numpy")
+        return numpy_outputs(*args)
+
+    def torch_spy(*args, **kwargs):
+        taken.append("torch")
+        return layer(*args, **kwargs)
+
+    monkeypatch.setattr(_training, "numpy_outputs", numpy_spy)
+    monkeypatch.setattr(_training, "InferenceLayer", torch_spy)
+    X = np.random.default_rng(0).standard_normal((n_rows, 7))
+    out = _training.predict_arrays(random_state(), X, "decision", device=torch.device("cpu"))
+    assert taken == [path]
+    assert out.shape == (n_rows, 4)
+    # Sparse rows always go through torch (numpy would densify them).
+    taken.clear()
+    _training.predict_arrays(
+        random_state(), sp.csr_matrix(X), "decision", device=torch.device("cpu")
+    )
+    assert taken == ["torch"]

@@ -142,3 +142,50 @@ def test_regressor_chooses_too():
     model = quiet_fit(HalfNetRegressor(**FAST), X, y)
     assert model.covariance_ in ("lowrank", "identity")
     assert set(model.geometry_scores_) == {"lowrank", "identity"}
+
+
+@pytest.mark.parametrize(("final", "expected"), [(30, 15), (7, 4), (1, 1), (2, 1)])
+def test_candidate_epochs_are_half_the_final_fits(final, expected):
+    assert _selection.CANDIDATE_BUDGET == 0.5
+    assert _selection.candidate_epochs(final) == expected
+
+
+def test_the_candidates_train_for_half_the_epochs(monkeypatch):
+    from skhalfnet import _training
+
+    epochs = []
+    fit_arrays = _training.fit_arrays
+
+    def spy(state, X, targets, weights, config, *args, **kwargs):
+        epochs.append(config.max_iter)
+        return fit_arrays(state, X, targets, weights, config, *args, **kwargs)
+
+    monkeypatch.setattr(_training, "fit_arrays", spy)
+    X, y = wide_noise()
+    quiet_fit(HalfNetClassifier(**{**FAST, "max_iter": 8}), X, y)
+    assert epochs == [4, 4, 8]  # lowrank and identity candidates, then the refit
+
+
+def test_the_refit_starts_from_the_winners_initial_state(monkeypatch):
+    """Drawn and initialised once: the candidate's initial state is the refit's."""
+    from skhalfnet import _training
+    from skhalfnet._base import BaseHalfNet
+
+    states, calls = [], []
+    fit_arrays, initial_state = _training.fit_arrays, BaseHalfNet._initial_state
+
+    def spy(state, *args, **kwargs):
+        states.append(state)
+        return fit_arrays(state, *args, **kwargs)
+
+    def counted(self, *args, **kwargs):
+        calls.append(args[4])  # the covariance
+        return initial_state(self, *args, **kwargs)
+
+    monkeypatch.setattr(_training, "fit_arrays", spy)
+    monkeypatch.setattr(BaseHalfNet, "_initial_state", counted)
+    X, y = wide_noise()
+    auto = quiet_fit(HalfNetClassifier(**FAST), X, y)
+    assert calls == ["lowrank", "identity"]
+    winner = list(_selection.CANDIDATES).index(auto.covariance_)
+    assert states[2] is states[winner]

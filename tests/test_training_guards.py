@@ -149,6 +149,62 @@ def test_an_interrupt_after_training_leaves_the_old_model(monkeypatch):
     assert all(est.__dict__[key] is value for key, value in before.items())
 
 
+def _lines_of(function):
+    code = function.__code__
+    return sorted({line for _, _, line in code.co_lines() if line is not None})
+
+
+@pytest.mark.parametrize("call", ["fit", "partial_fit", "warm_start"])
+def test_an_interrupt_at_any_line_of_fit_leaves_the_old_or_the_new_model(call):
+    """KeyboardInterrupt raised before each line of ``_fit`` in turn (issue 22, defect 3)."""
+    import sys
+
+    from skhalfnet._base import BaseHalfNet
+
+    X, y = make_classification(n_samples=120, random_state=0)
+    params = dict(n_hidden=20, rank=2, max_iter=2, random_state=0)
+    lines = _lines_of(BaseHalfNet._fit)
+    code = BaseHalfNet._fit.__code__
+    mixed = []
+    for target in lines:
+        est = HalfNetClassifier(**params, warm_start=call == "warm_start")
+        if call != "fit":  # an estimator with a model already
+            quiet(est, X[:60], y[:60]) if call == "warm_start" else est.partial_fit(
+                X[:60], y[:60], classes=[0, 1]
+            )
+        before = dict(est.__dict__)
+
+        def tracer(frame, event, arg, target=target):
+            if frame.f_code is code:
+
+                def local(frame, event, arg):
+                    if event == "line" and frame.f_lineno == target:
+                        raise KeyboardInterrupt
+                    return local
+
+                return local
+            return None
+
+        sys.settrace(tracer)
+        try:
+            if call == "partial_fit":
+                est.partial_fit(X[60:], y[60:])
+            else:
+                quiet(est, X[60:], y[60:])
+        except KeyboardInterrupt:
+            pass
+        finally:
+            sys.settrace(None)
+        unchanged = est.__dict__.keys() == before.keys() and all(
+            est.__dict__[key] is value for key, value in before.items()
+        )
+        replaced = hasattr(est, "head_coef_") and est.head_coef_ is not before.get("head_coef_")
+        committed = replaced and est.__dict__.keys() >= before.keys() and "_history" in est.__dict__
+        if not (unchanged or committed):
+            mixed.append(target - code.co_firstlineno)
+    assert mixed == []
+
+
 # -- 17.6: small dtypes and memory maps are converted a batch at a time --------------------
 
 
