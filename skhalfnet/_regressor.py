@@ -195,7 +195,6 @@ class HalfNetRegressor(RegressorMixin, BaseHalfNet):
         return self._fit(X, y, sample_weight, incremental=True)
 
     def _prepare_targets(self, y, weights, first_call, classes=None, incremental=False):
-        streaming = incremental
         fitted_loss = getattr(self, "_fitted_loss", "squared_error")
         if not first_call and self.loss != fitted_loss:
             raise ValueError(
@@ -204,7 +203,7 @@ class HalfNetRegressor(RegressorMixin, BaseHalfNet):
                 "warm_start=False to fit a new network."
             )
         self._fitted_loss = self.loss
-        refit = not first_call and not streaming
+        refit = not first_call and not incremental  # a warm-start fit, not a stream
         return _TARGETS[self.loss](self, y, weights, first_call, refit=refit)
 
     def _validation_scorer(self, targets, weights):
