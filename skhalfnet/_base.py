@@ -352,10 +352,10 @@ class BaseHalfNet(_callbacks.CallbackSupportMixin, BaseEstimator):
         ):
             self._check_memory(X, X.shape[1], n_outputs, dtype)  # the identity candidate
             with torch_threads(effective_threads(self.n_jobs)):
-                scores, candidates = self._held_out_losses(
+                scores, candidates = self._held_out_errors(
                     X, targets, weights, n_outputs, rank, seeds, config, dtype, device
                 )
-            covariance = _selection.best_candidate(scores)
+            covariance = _selection.best_candidate(scores, config.loss)
             rank = X.shape[1] if covariance == "identity" else rank
         if first_call:
             # The winner starts from the initial state its candidate was given (the same
@@ -399,11 +399,12 @@ class BaseHalfNet(_callbacks.CallbackSupportMixin, BaseEstimator):
             )
         return state, history, geometry
 
-    def _held_out_losses(
+    def _held_out_errors(
         self, X, targets, weights, n_outputs, rank, seeds, config, dtype, device
     ) -> tuple[dict, dict]:
-        """Each candidate geometry's loss on held-out rows, trained on the others (same draws),
-        and each candidate's initial state (a refit on all rows starts from the same one).
+        """Each candidate geometry's mean error on held-out rows, trained on the others (same
+        draws), the learned one's paired advantage ``z``, and each candidate's initial
+        state (a refit on all rows starts from the same one).
 
         The split is stratified by class where every class has two rows; each
         candidate trains as the final fit will (same frozen draws and initial V),
@@ -425,7 +426,7 @@ class BaseHalfNet(_callbacks.CallbackSupportMixin, BaseEstimator):
             ),
             weight_decay=self.alpha / min(self.batch_size, len(kept)),
         )
-        losses, initial_states = {}, {}
+        errors, initial_states = {}, {}
         for covariance in _selection.CANDIDATES:
             state = initial_states[covariance] = self._initial_state(
                 X,
@@ -449,16 +450,16 @@ class BaseHalfNet(_callbacks.CallbackSupportMixin, BaseEstimator):
                     device=device,
                     train_rows=kept,
                 )
-            losses[covariance] = _training.held_out_loss(
-                trained,
-                X,
-                targets[held_out],
-                weights[held_out],
-                config.loss,
-                held_out,
-                device=device,
+            errors[covariance] = _training.held_out_errors(
+                trained, X, targets[held_out], config.loss, held_out, device=device
             )
-        return losses, initial_states
+        held_out_weights = weights[held_out]
+        scores = {
+            name: float(np.average(row_errors, weights=held_out_weights))
+            for name, row_errors in errors.items()
+        }
+        scores["z"] = _selection.paired_advantage(errors, held_out_weights)
+        return scores, initial_states
 
     def _epochs(self, n_rows: int | None) -> int | None:
         """Epochs of a fit on ``n_rows`` rows, for the callbacks before X is validated.

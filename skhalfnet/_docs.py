@@ -200,10 +200,13 @@ covariance_ : {"lowrank", "identity"}
     ``"auto"`` chose.
 
 geometry_scores_ : dict or None
-    With ``covariance="auto"``, when the choice was made: the held-out loss
-    (cross-entropy, half the squared error on standardised targets, or the
-    scaled half Poisson deviance) of each candidate,
-    ``{"lowrank": ..., "identity": ...}``. None otherwise.
+    With ``covariance="auto"``, when the choice was made: each candidate's
+    mean error on the held-out rows (the 0/1 error for classifiers, the
+    share of wrong labels for multilabel targets; for regressors half the
+    squared error on standardised targets, or the scaled half Poisson
+    deviance), and ``"z"``, the learned geometry's mean advantage row by row
+    in paired standard errors: ``{"lowrank": ..., "identity": ..., "z": ...}``.
+    ``"lowrank"`` was chosen when ``z > 1``. None otherwise.
 
 n_trainable_params_ : int
     Number of trained parameters: V (unless identity) and the head.

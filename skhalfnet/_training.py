@@ -595,19 +595,36 @@ def predict_arrays(
     return compute_outputs(layer, on_device(wrap_dense(X), device), kind)
 
 
-def held_out_loss(
-    state: NetworkState, X, targets: np.ndarray, weights: np.ndarray, loss: str, rows, *, device
-) -> float:
-    """The weighted mean training loss of the network ``state`` on rows ``rows`` of X.
+def _misclassified(outputs: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+    return (outputs.argmax(dim=1) != targets).to(torch.float64)
 
-    ``targets`` and ``weights`` are those of the rows given (in their order).
+
+def _wrong_labels(outputs: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+    # Binary (one output) or multilabel: the share of the row's labels predicted wrong.
+    wrong = (outputs > 0).to(torch.float64) != targets.reshape(outputs.shape)
+    return wrong.to(torch.float64).mean(dim=1)
+
+
+#: Held-out error of each row, by loss: the 0/1 error for classifiers (the log loss
+#: punishes a confident model's few mistakes far beyond what they cost in accuracy),
+#: the training loss itself for regressors.
+ROW_ERRORS = {
+    "softmax": _misclassified,
+    "logistic": _wrong_labels,
+    "squared": _squared_loss,
+    "poisson": _poisson_loss,
+}
+
+
+def held_out_errors(state: NetworkState, X, targets: np.ndarray, loss: str, rows, *, device):
+    """Each row's error (see :data:`ROW_ERRORS`) of the network ``state`` on rows ``rows``.
+
+    ``targets`` are those of the rows given (in their order).
     """
-    dtype = torch_dtype(state.coef.dtype)
-    module = HalfNetModule(state, device=device, dtype=dtype)
+    layer = InferenceLayer(state, device=device, dtype=torch_dtype(state.coef.dtype))
     outputs = compute_outputs(
-        module, on_device(wrap_dense(X), device), "decision", _row_tensor(rows)
+        layer, on_device(wrap_dense(X), device), "decision", _row_tensor(rows)
     )
     outputs = torch.as_tensor(outputs, dtype=torch.float64)
     target_tensor = _target_tensor(targets, loss, torch.float64, "cpu")
-    losses = per_sample_loss(loss, outputs, target_tensor).numpy()
-    return float(np.average(losses, weights=weights))
+    return ROW_ERRORS[loss](outputs, target_tensor).numpy()

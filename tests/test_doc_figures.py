@@ -105,8 +105,6 @@ NOT_RESULTS = {
     "docs/user_guide/when_to_use.md": {"25,000": BUDGETS, "150,000": BUDGETS},
     "docs/user_guide/speed_and_scale.md": {"0.2.0": "a version of skhalfnet"},
     "docs/user_guide/rank_and_width.md": {
-        "0.8": "covariance='auto': the rule's margin (skhalfnet._selection.MARGIN, "
-        "tests/test_selection.py)",
         "25,000": BUDGETS,
         "150,000": BUDGETS,
         "24,000": "the budget the validation runs were chosen around",
@@ -144,7 +142,8 @@ NOT_RESULTS = {
         "0.2.0": "the version",
         **{n: BUDGET_RULE for n in ("1,400", "12,000", "60,000", "180,000")},
         "10,000": "the divergence factor, a constant of skhalfnet._training",
-        "0.8": "covariance='auto': the rule's margin (skhalfnet._selection.MARGIN)",
+        "0.8": "covariance='auto': the regressors' margin (skhalfnet._selection.LOSS_MARGIN)",
+        "1.5": "covariance='auto': the classifiers' margin (skhalfnet._selection.Z_MARGIN)",
     },
     "docs/datasets.md": {
         "0.2.0": "a version of skhalfnet",

@@ -25,12 +25,25 @@ def quiet_fit(estimator, X, y):
         return estimator.fit(X, y)
 
 
+@pytest.mark.parametrize("loss", ["softmax", "logistic"])
+@pytest.mark.parametrize(
+    ("z", "expected"),
+    [(3.0, "lowrank"), (1.51, "lowrank"), (1.5, "identity"), (0.0, "identity"), (-2, "identity")],
+)
+def test_classifiers_choose_by_the_paired_advantage(loss, z, expected):
+    assert _selection.Z_MARGIN == 1.5
+    # The mean errors do not decide for a classifier: only z does.
+    scores = {"lowrank": 0.9, "identity": 0.1, "z": z}
+    assert _selection.best_candidate(scores, loss) == expected
+
+
+@pytest.mark.parametrize("loss", ["squared", "poisson"])
 @pytest.mark.parametrize(
     ("losses", "expected"),
     [
         ({"lowrank": 0.5, "identity": 1.0}, "lowrank"),
         ({"lowrank": 0.79, "identity": 1.0}, "lowrank"),
-        # A near tie (within MARGIN) goes to the geometry that cannot overfit.
+        # A near tie (within LOSS_MARGIN) goes to the geometry that cannot overfit.
         ({"lowrank": 0.81, "identity": 1.0}, "identity"),
         ({"lowrank": 1.2, "identity": 1.0}, "identity"),
         ({"lowrank": np.nan, "identity": 1.0}, "identity"),
@@ -38,9 +51,42 @@ def quiet_fit(estimator, X, y):
         ({"lowrank": 1.0, "identity": np.nan}, "lowrank"),
     ],
 )
-def test_best_candidate(losses, expected):
-    assert _selection.MARGIN == 0.2
-    assert _selection.best_candidate(losses) == expected
+def test_regressors_choose_by_the_loss_ratio(loss, losses, expected):
+    assert _selection.LOSS_MARGIN == 0.2
+    # z does not decide for a regressor: only the mean losses do.
+    assert _selection.best_candidate({**losses, "z": -10.0}, loss) == expected
+
+
+def _errors(lowrank, identity):
+    return {"lowrank": np.array(lowrank, float), "identity": np.array(identity, float)}
+
+
+def test_paired_advantage_is_the_mean_over_its_standard_error():
+    errors = _errors([0, 0, 1, 0], [1, 0, 1, 1])  # advantages 1, 0, 0, 1
+    weights = np.ones(4)
+    advantage = np.array([1.0, 0, 0, 1])
+    expected = advantage.mean() / np.sqrt(np.sum((advantage - advantage.mean()) ** 2) / 16)
+    assert _selection.paired_advantage(errors, weights) == pytest.approx(expected)
+    # Weights: their scale does not matter, and a heavier row counts more.
+    assert _selection.paired_advantage(errors, 1000 * weights) == pytest.approx(expected)
+    heavier = _selection.paired_advantage(errors, np.array([5.0, 1, 1, 5]))
+    assert heavier > expected
+    assert _selection.paired_advantage(_errors([1, 0], [0, 1]), np.ones(2)) == 0.0
+
+
+@pytest.mark.parametrize(
+    ("lowrank", "identity", "expected"),
+    [
+        ([0, 0], [1, 1], np.inf),  # ahead everywhere, no spread
+        ([1, 1], [0, 0], -np.inf),
+        ([0, 1], [0, 1], 0.0),  # a tie everywhere
+        ([np.nan, 0], [0, 0], -np.inf),  # a diverged candidate loses
+        ([0, 0], [np.inf, 0], np.inf),
+        ([np.nan, 0], [np.nan, 0], 0.0),
+    ],
+)
+def test_paired_advantage_edges(lowrank, identity, expected):
+    assert _selection.paired_advantage(_errors(lowrank, identity), np.ones(2)) == expected
 
 
 @pytest.mark.parametrize(
@@ -70,11 +116,11 @@ def test_auto_is_the_default():
 @pytest.mark.parametrize("chosen", ["identity", "lowrank"])
 def test_auto_refits_the_chosen_geometry_on_all_rows(chosen, monkeypatch):
     X, y = wide_noise()
-    monkeypatch.setattr(_selection, "best_candidate", lambda losses: chosen)
+    monkeypatch.setattr(_selection, "best_candidate", lambda scores, loss: chosen)
     auto = quiet_fit(HalfNetClassifier(**FAST), X, y)
     explicit = quiet_fit(HalfNetClassifier(**FAST, covariance=chosen), X, y)
     assert auto.covariance_ == chosen
-    assert set(auto.geometry_scores_) == {"lowrank", "identity"}
+    assert set(auto.geometry_scores_) == {"lowrank", "identity", "z"}
     assert all(np.isfinite(v) for v in auto.geometry_scores_.values())
     # The same draws and the same rows: the model of the explicit covariance, bit for bit.
     np.testing.assert_array_equal(auto.predict_proba(X), explicit.predict_proba(X))
@@ -85,9 +131,18 @@ def test_auto_refits_the_chosen_geometry_on_all_rows(chosen, monkeypatch):
 def test_auto_picks_identity_where_learning_v_overfits():
     X, y = wide_noise()
     auto = quiet_fit(HalfNetClassifier(**FAST), X, y)
-    losses = auto.geometry_scores_
-    assert losses["lowrank"] > 0.8 * losses["identity"]
+    assert auto.geometry_scores_["z"] <= _selection.Z_MARGIN
     assert auto.covariance_ == "identity"
+
+
+def test_auto_picks_the_learned_geometry_where_it_is_clearly_ahead():
+    """Labels from one direction of many noisy columns: V finds it, N(0, I) spreads out."""
+    rng = np.random.RandomState(0)
+    X = rng.randn(400, 30)
+    y = (X[:, 0] + 0.3 * X[:, 1] > 0).astype(int)
+    auto = quiet_fit(HalfNetClassifier(n_hidden=200, rank=30, random_state=0), X, y)
+    assert auto.geometry_scores_["z"] > _selection.Z_MARGIN
+    assert auto.covariance_ == "lowrank"
 
 
 def test_auto_keeps_halfnet_where_the_rows_are_many():
@@ -99,12 +154,13 @@ def test_auto_keeps_halfnet_where_the_rows_are_many():
     np.testing.assert_array_equal(auto.components_, lowrank.components_)
 
 
-def test_the_held_out_losses_are_measured_on_rows_not_trained_on():
-    """Trained on the held-out rows too, V would fit them as well as the training rows."""
+def test_the_held_out_errors_are_measured_on_rows_not_trained_on():
+    """Trained on the held-out rows too, V would classify them as well as the training rows."""
     X, y = wide_noise()
     auto = quiet_fit(HalfNetClassifier(**FAST), X, y)
     lowrank = quiet_fit(HalfNetClassifier(**FAST, covariance="lowrank"), X, y)
-    assert auto.geometry_scores_["lowrank"] > 2 * lowrank.loss_curve_[-1]
+    assert lowrank.score(X, y) > 0.95  # V nearly memorises the rows it trains on
+    assert auto.geometry_scores_["lowrank"] > 0.2  # and errs on the rows held out
 
 
 def test_the_rank_warning_is_given_once():
@@ -124,7 +180,7 @@ def test_partial_fit_takes_lowrank_under_auto():
 
 def test_warm_start_continues_the_chosen_geometry(monkeypatch):
     X, y = wide_noise()
-    monkeypatch.setattr(_selection, "best_candidate", lambda losses: "identity")
+    monkeypatch.setattr(_selection, "best_candidate", lambda scores, loss: "identity")
     model = quiet_fit(HalfNetClassifier(**FAST, warm_start=True), X, y)
     scores = model.geometry_scores_
     quiet_fit(model, X, y)
@@ -141,7 +197,8 @@ def test_regressor_chooses_too():
     y = X[:, 0] + 0.5 * rng.randn(60)
     model = quiet_fit(HalfNetRegressor(**FAST), X, y)
     assert model.covariance_ in ("lowrank", "identity")
-    assert set(model.geometry_scores_) == {"lowrank", "identity"}
+    assert set(model.geometry_scores_) == {"lowrank", "identity", "z"}
+    assert model.geometry_scores_["identity"] > 0  # held-out squared error, not 0/1
 
 
 @pytest.mark.parametrize(("final", "expected"), [(30, 15), (7, 4), (1, 1), (2, 1)])

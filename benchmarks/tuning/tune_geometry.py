@@ -89,6 +89,8 @@ def tuning_sets():
         "curves_40x250": ("c", lambda s: shifted_curves(53, 250, 3, 1.0, 130 + s)),
         "curves_75x150": ("c", lambda s: shifted_curves(100, 150, 2, 1.5, 140 + s)),
         "curves_150x500": ("c", lambda s: shifted_curves(200, 500, 6, 1.0, 150 + s)),
+        # MNIST "valid" rows at a size where the learned geometry should pay.
+        "mnist_8000": ("c", lambda s: _mnist_valid(8000, s)),
         "mnist_400": ("c", lambda s: _mnist_valid(533, 160 + s)),
         "friedman3_600": (
             "r",
