@@ -245,7 +245,8 @@ def report(records: list[dict], command: str) -> str:
     lines = [
         "# The default MNIST fit and prediction, side by side",
         "",
-        f"Command: `{command}`. {describe(provenance())}",
+        f"Command: `{command}` (each measurement in its own one-thread process; the line "
+        f"below describes the launching process). {describe(provenance())}",
         "",
         "## The default fit (60,000 rows, one thread, seeds 0, 1, 2)",
         "",

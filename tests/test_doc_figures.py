@@ -38,6 +38,7 @@ PAGES = {
         "docs/kernel_bench/results.md",
         "docs/kernel_bench/runs.jsonl",
     ],
+    "CHANGES.md": ["docs/speed/side_by_side/results.md"],
     "docs/user_guide/when_to_use.md": [
         "docs/suite/results.md",
         "docs/mnist/results.md",
@@ -52,6 +53,7 @@ PAGES = {
         "docs/mnist/probes.jsonl",
     ],
     "docs/user_guide/speed_and_scale.md": [
+        "docs/speed/side_by_side/results.md",
         "docs/speed/streaming.md",
         "docs/speed/spin/results.md",
         "docs/speed/results.md",
