@@ -32,6 +32,7 @@ from ._init import initial_components
 from ._layer import NetworkState
 from ._rules import (  # noqa: F401  (re-exported: tests and benchmarks read them here)
     AUTO_MAX_EPOCHS,
+    AUTO_MAX_EPOCHS_REGRESSION,
     AUTO_MIN_EPOCHS,
     AUTO_STEPS,
     DEFAULT_RANK,
@@ -324,7 +325,7 @@ class BaseHalfNet(_callbacks.CallbackSupportMixin, BaseEstimator):
         config = _training.TrainingConfig(
             loss=loss,
             batch_size=self.batch_size,
-            max_iter=1 if incremental else resolved_epochs(self.max_iter, n_train, self.batch_size),
+            max_iter=1 if incremental else self._resolved_epochs(n_train),
             lr_head=lr_head,
             lr_components=lr_components,
             # scikit-learn's MLP convention: alpha / (2 · rows in the batch) · ||W||²
@@ -421,9 +422,7 @@ class BaseHalfNet(_callbacks.CallbackSupportMixin, BaseEstimator):
             config,
             early_stopping=False,
             verbose=0,
-            max_iter=_selection.candidate_epochs(
-                resolved_epochs(self.max_iter, len(kept), self.batch_size)
-            ),
+            max_iter=_selection.candidate_epochs(self._resolved_epochs(len(kept))),
             weight_decay=self.alpha / min(self.batch_size, len(kept)),
         )
         errors, initial_states = {}, {}
@@ -469,7 +468,14 @@ class BaseHalfNet(_callbacks.CallbackSupportMixin, BaseEstimator):
         """
         if n_rows is not None and self.early_stopping:
             n_rows -= int(np.ceil(self.validation_fraction * n_rows))
-        return resolved_epochs(self.max_iter, n_rows, self.batch_size)
+        return self._resolved_epochs(n_rows)
+
+    #: The most epochs ``max_iter="auto"`` gives (the regressor allows more).
+    _auto_max_epochs = AUTO_MAX_EPOCHS
+
+    def _resolved_epochs(self, n_train: int | None) -> int | None:
+        """Epochs of a fit on ``n_train`` training rows (see :func:`resolved_epochs`)."""
+        return resolved_epochs(self.max_iter, n_train, self.batch_size, self._auto_max_epochs)
 
     def _check_memory(self, X, rank: int, n_outputs: int, dtype) -> None:
         """Refuse sizes that cannot fit in memory before anything is allocated."""

@@ -86,12 +86,14 @@ max_iter : int or "auto", default="auto"
     Maximum number of epochs (passes over the training data); with the
     cosine schedule, the length of the schedule. ``"auto"`` follows the
     number of training rows n: about 1,400 Adam steps in whole epochs, at
-    least 2 and at most 30 epochs. At the default batch of 256 that is 30
-    epochs up to about 12,000 rows (a few dozen full-batch steps on a small
-    table, which cannot memorise it), 18 at 20,000, 6 at 60,000 (MNIST),
-    4 at 100,000 and 2 from about 180,000 rows. It was chosen on the tuning
-    sets of ``benchmarks/tuning/tune_budget.py`` (``docs/suite/tuning/``);
-    ``partial_fit`` runs one epoch per call.
+    least 2 and at most 30 epochs (60 for the regressor). At the default
+    batch of 256 that is 30 epochs up to about 12,000 rows (a few dozen
+    full-batch steps on a small table, which cannot memorise it; the
+    regressor's 60 up to about 6,000 rows, where smooth targets still
+    underfit at 30), 18 at 20,000, 6 at 60,000 (MNIST), 4 at 100,000 and 2
+    from about 180,000 rows. It was chosen on the tuning sets of
+    ``benchmarks/tuning/tune_budget.py`` and ``probe_budget.py``
+    (``docs/suite/tuning/``); ``partial_fit`` runs one epoch per call.
 
 shuffle : bool, default=True
     Whether to shuffle the rows each epoch.

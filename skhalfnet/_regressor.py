@@ -7,7 +7,7 @@ from sklearn.base import RegressorMixin, _fit_context
 from sklearn.utils._param_validation import StrOptions
 
 from . import _targets
-from ._base import BaseHalfNet
+from ._base import AUTO_MAX_EPOCHS_REGRESSION, BaseHalfNet
 from ._docs import COMMON_ATTRIBUTES, COMMON_PARAMETERS
 
 #: Per loss: how the targets are prepared, and how the head's outputs become
@@ -86,6 +86,8 @@ class HalfNetRegressor(RegressorMixin, BaseHalfNet):
     >>> reg.fit(X, y).score(X, y) > 0.5
     True
     """
+
+    _auto_max_epochs = AUTO_MAX_EPOCHS_REGRESSION
 
     _parameter_constraints: dict = {
         **BaseHalfNet._parameter_constraints,

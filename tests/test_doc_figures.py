@@ -47,6 +47,7 @@ PAGES = {
         "docs/digits/results.md",
     ],
     "docs/user_guide/rank_and_width.md": [
+        "docs/suite/tuning/budget_probe.md",
         "docs/mnist/results.md",
         "docs/mnist/previous/results.md",
         "docs/mnist/tuning.jsonl",
@@ -107,6 +108,8 @@ NOT_RESULTS = {
     "docs/user_guide/when_to_use.md": {"25,000": BUDGETS, "150,000": BUDGETS},
     "docs/user_guide/speed_and_scale.md": {"0.2.0": "a version of skhalfnet"},
     "docs/user_guide/rank_and_width.md": {
+        "5,000": BUDGET_RULE,
+        "0.02": "the R² margin the suite calls level (one point of accuracy for classifiers)",
         "25,000": BUDGETS,
         "150,000": BUDGETS,
         "24,000": "the budget the validation runs were chosen around",

@@ -45,6 +45,18 @@ def test_auto_budget_follows_the_number_of_rows(n_rows, epochs):
     assert resolved_epochs(7, n_rows, 256) == 7
 
 
+@pytest.mark.parametrize(
+    ("n_rows", "epochs"),
+    # The regressors' column of the same table: up to twice the epochs on small data.
+    [(100, 60), (1_000, 60), (5_000, 60), (10_000, 35), (20_000, 18), (60_000, 6)],
+)
+def test_regressors_auto_budget_allows_more_epochs(n_rows, epochs):
+    assert resolved_epochs("auto", n_rows, 256, _base.AUTO_MAX_EPOCHS_REGRESSION) == epochs
+    regressor = HalfNetRegressor()
+    assert regressor._resolved_epochs(n_rows) == epochs
+    assert HalfNetClassifier()._resolved_epochs(n_rows) == resolved_epochs("auto", n_rows, 256)
+
+
 def test_auto_budget_is_a_step_count_in_whole_epochs():
     for n_rows in range(50, 400_000, 997):
         epochs = resolved_epochs("auto", n_rows, 256)
@@ -74,7 +86,7 @@ def test_small_noisy_data_default_fit_does_not_memorise():
     for seed in range(3):
         X_train, X_test, y_train, y_test = _noisy_table(seed)
         model = HalfNetRegressor(random_state=seed).fit(X_train, y_train)
-        assert model.n_iter_ == 30
+        assert model.n_iter_ == _base.AUTO_MAX_EPOCHS_REGRESSION == 60
         ridge = Ridge().fit(X_train, y_train).score(X_test, y_test)
         gaps.append(ridge - model.score(X_test, y_test))
     assert np.mean(gaps) < 0.04
@@ -307,7 +319,7 @@ def test_a_transient_spike_that_recovers_is_not_divergence():
     with warnings.catch_warnings():
         warnings.simplefilter("error", NonFiniteLossWarning)
         model = HalfNetRegressor(n_hidden=500, random_state=0).fit(X, y)
-    assert model.n_iter_ == 30
+    assert model.n_iter_ == _base.AUTO_MAX_EPOCHS_REGRESSION  # ran the whole budget
     assert model.score(X, y) > -0.05
 
 
