@@ -145,7 +145,7 @@ NOT_RESULTS = {
     "CHANGES.md": {
         "0.1.0": "the version",
         "0.2.0": "the version",
-        **{n: BUDGET_RULE for n in ("1,400", "12,000", "60,000", "180,000")},
+        **{n: BUDGET_RULE for n in ("1,400", "12,000", "60,000", "180,000", "6,000")},
         "10,000": "the divergence factor, a constant of skhalfnet._training",
         "0.8": "covariance='auto': the regressors' margin (skhalfnet._selection.LOSS_MARGIN)",
         "1.5": "covariance='auto': the classifiers' margin (skhalfnet._selection.Z_MARGIN)",
