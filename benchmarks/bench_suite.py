@@ -502,8 +502,8 @@ def plot(records: list[dict], path: Path) -> None:
         left.axvline(bound, color="grey", linewidth=0.8, linestyle=":")
     left.set_xlim(-POINTS_SHOWN, POINTS_SHOWN)
     left.set_title(
-        f"Accuracy: right of 0 = HalfNet ahead; dotted: ±1 point; bars clipped at "
-        f"±{POINTS_SHOWN:g} (true value printed)",
+        "Accuracy: HalfNet ahead right of 0; dotted: ±1 point;\n"
+        f"bars clipped at ±{POINTS_SHOWN:g}, the true value printed",
         fontsize=11,
     )
     left.set_xlabel("score difference, points (accuracy or R² × 100)", fontsize=12)
@@ -512,7 +512,7 @@ def plot(records: list[dict], path: Path) -> None:
     for offset, key, label in ((-0.2, "halfnet", "HalfNet"), (0.2, "mlp", "default MLP")):
         right.barh(y + offset, [v[key]["cpu_median"] for v in lines], height=0.4, label=label)
     right.set_xscale("log")
-    right.set_title("Cost: fit CPU seconds, one thread (shorter is faster)", fontsize=11)
+    right.set_title("Cost: fit CPU seconds, one thread\n(shorter is faster)", fontsize=11)
     right.set_xlabel("fit CPU seconds, median over folds (log)", fontsize=12)
     right.legend(fontsize=11, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=2)
     left.invert_yaxis()
