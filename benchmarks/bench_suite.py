@@ -414,10 +414,12 @@ def report(records: list[dict], meta: dict, command: str) -> str:
                 _score(h),
                 _score(m),
                 f"{v['best_name']} {_score(b)}",
+                # The verdict next to the scores: the wide table's right end is off
+                # screen on a laptop.
+                "behind" if v["behind_best"] else ("level" if b["score"] > h["score"] else "ahead"),
                 f"{h['cpu']:.2f} ({h['cpu_median']:.2f})",
                 f"{m['cpu']:.2f} ({m['cpu_median']:.2f})",
                 f"{h['cpu'] / m['cpu']:.2f} ({h['cpu_median'] / m['cpu_median']:.2f})",
-                "behind" if v["behind_best"] else ("level" if b["score"] > h["score"] else "ahead"),
             ]
         )
     header = [
@@ -427,10 +429,10 @@ def report(records: list[dict], meta: dict, command: str) -> str:
         "HalfNet",
         "MLP (default)",
         "best peer",
+        "vs best peer",
         "HalfNet fit CPU s, mean (median)",
         "MLP fit CPU s, mean (median)",
         "CPU ratio, means (medians)",
-        "vs best peer",
     ]
     parts = [
         "# Benchmark suite: HalfNet against its peers",

@@ -34,8 +34,8 @@ class HalfNetClassifier(ClassifierMixin, BaseHalfNet):
     :func:`sklearn.datasets.make_multilabel_classification` makes them, get
     one logistic output per label, as in
     :class:`sklearn.neural_network.MLPClassifier`: ``predict`` returns the
-    indicator matrix and ``predict_proba`` each label's probability. See the
-    user guide on the documentation site.
+    indicator matrix and ``predict_proba`` each label's probability. The
+    training rules are in the user guide: :doc:`/guide`.
 
     Parameters
     ----------
