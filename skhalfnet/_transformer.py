@@ -21,7 +21,12 @@ class HalfNetTransformer(TransformerMixin, BaseHalfNet):
     ``φ(Z Vᵀ x / sqrt(rank) + b) / sqrt(n_hidden)``, whose inner products
     approximate the exact kernel in the learned metric, or, with
     ``output="projection"``, the ``rank``-dimensional projection ``Vᵀ x``
-    (the metric-learning view, for neighbours).
+    (the metric-learning view, for neighbours). Ahead of a linear model,
+    standardise the features first
+    (``make_pipeline(HalfNetTransformer(), StandardScaler(), LogisticRegression())``):
+    their ``1/sqrt(n_hidden)`` makes them small for the model's default
+    regularisation (on the benchmark suite's small tables, the scaler was
+    worth up to 13 points of accuracy).
 
     Parameters
     ----------
