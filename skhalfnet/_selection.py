@@ -5,7 +5,7 @@ its start and fit the noise of the training rows, and the training loss cannot t
 learned on it, any penalty or isotropic share of Σ goes to whatever fits the training
 rows best. Held-out rows can tell. ``covariance="auto"`` therefore trains the two
 candidate geometries on the same part of the training rows, with the same frozen
-draws and the same budget,
+draws, each for :data:`CANDIDATE_BUDGET` of the final fit's epochs,
 
 * ``"lowrank"``: V learned (HalfNet), and
 * ``"identity"``: Σ = I, HalfNet's own N(0, I) random-feature network, which
@@ -19,8 +19,7 @@ learned model inflates even where its accuracy is the identity's, chose the iden
 on MNIST rows where the learned geometry was two points more accurate); for
 regressors, if its held-out loss is below ``1 - LOSS_MARGIN`` times the identity's
 (squared errors are too heavy-tailed for the paired test on a few hundred rows). The
-choice
-is made only where V can memorise the rows, that is where it has at least as many
+choice is made only where V can memorise the rows, that is where it has at least as many
 numbers as there are training rows (``n_features * rank >= n_rows``); on longer
 tables the fit is HalfNet's, as it is on MNIST's 60,000 rows. The estimator code
 lives in :mod:`skhalfnet._base`; the constants were chosen on the sets of

@@ -113,6 +113,8 @@ NOT_RESULTS = {
     "docs/user_guide/speed_and_scale.md": {"0.2.0": "a version of skhalfnet"},
     "docs/user_guide/rank_and_width.md": {
         "5,000": BUDGET_RULE,
+        "0.8": "covariance='auto': the regressors' margin (skhalfnet._selection.LOSS_MARGIN)",
+        "1.5": "covariance='auto': the classifiers' margin (skhalfnet._selection.Z_MARGIN)",
         "0.02": "the R² margin the suite calls level (one point of accuracy for classifiers)",
         "25,000": BUDGETS,
         "150,000": BUDGETS,
