@@ -8,6 +8,7 @@ import scipy.sparse as sp
 import torch
 from sklearn.decomposition import PCA
 
+from skhalfnet import _init as _init_module
 from skhalfnet import _layer, _threads
 from skhalfnet._init import initial_components, principal_directions
 from skhalfnet._layer import HalfNetModule, InferenceLayer, NetworkState, draw_random_weights
@@ -238,3 +239,117 @@ def test_small_dense_batches_take_the_numpy_path(n_rows, path, monkeypatch):
         random_state(), sp.csr_matrix(X), "decision", device=torch.device("cpu")
     )
     assert taken == ["torch"]
+
+
+@pytest.mark.parametrize("dtype", [torch.bfloat16, torch.float32, torch.float64])
+def test_relu_on_the_bits_equals_torchs_relu(dtype):
+    values = torch.tensor([-2.5, -0.0, 0.0, 1e-30, 3.0, -1e-30, math.inf, -math.inf]).to(dtype)
+    values = torch.cat([values, torch.randn(1000).to(dtype)])
+    got = _layer.relu_on_bits_(values.clone())
+    expected = torch.relu(values)
+    # Equal values (torch keeps -0.0's sign, the bits clamp makes it +0.0: the same
+    # number to every later product and sum, and to the backward's mask).
+    assert torch.equal(got, expected)
+    assert not torch.signbit(got).any()
+    ints = _layer._SAME_WIDTH_INTS[dtype]
+    grad = torch.randn(values.shape).to(dtype)
+    backward = _layer.relu_backward_on_bits_(grad.clone(), got)
+    reference = torch.ops.aten.threshold_backward(grad, got, 0)
+    assert torch.equal(backward.view(ints), reference.view(ints))
+
+
+def _step_gradients(module, X, autocast_dtype, fused):
+    module.zero_grad(set_to_none=True)
+    if fused:
+        outputs = module.training_outputs(X, autocast_dtype)
+    elif autocast_dtype is None:
+        outputs = module(X)
+    else:
+        with torch.autocast("cpu", dtype=autocast_dtype):
+            outputs = module(X).to(X.dtype)
+    targets = torch.arange(X.shape[0]) % outputs.shape[1]
+    torch.nn.functional.cross_entropy(outputs, targets).backward()
+    return outputs.detach(), [p.grad.clone() for p in module.parameters()]
+
+
+@pytest.mark.parametrize("identity", [False, True])
+@pytest.mark.parametrize(
+    "weights, autocast",
+    [(torch.float32, torch.bfloat16), (torch.float32, None), (torch.float64, None)],
+)
+def test_the_relu_networks_step_equals_autograds_bit_for_bit(identity, weights, autocast):
+    """The hand-written backward gives autograd's gradients under autocast, not just close ones."""
+    state = random_state(d=30, k=8, H=200, C=5)
+    if identity:
+        Z, b = draw_random_weights(0, 200, 30, "relu", 1.0, np.float64)
+        state.components, state.random_weights, state.hidden_bias = None, Z, b
+    module = HalfNetModule(state, device=torch.device("cpu"), dtype=weights)
+    module.set_low_precision(autocast)
+    X = torch.randn(64, 30, generator=torch.Generator().manual_seed(3)).to(weights)
+    fused_outputs, fused = _step_gradients(module, X, autocast, fused=True)
+    outputs, reference = _step_gradients(module, X, autocast, fused=False)
+    assert torch.equal(fused_outputs, outputs)
+    assert len(fused) == len(reference) == (2 if identity else 3)
+    for got, expected in zip(fused, reference, strict=True):
+        assert got.dtype == expected.dtype
+        assert torch.equal(got, expected)
+
+
+def test_pca_init_on_fewer_rows_than_features_finds_the_principal_directions():
+    rng = np.random.default_rng(0)
+    scales = np.r_[20, 12, 8, np.ones(97)]
+    X = rng.standard_normal((40, 100)) * scales
+    rows, weights = np.arange(40), np.full(40, 1 / 40)
+    directions = principal_directions(X, rows, weights, 10.0, 3, np.random.RandomState(0))
+    reference = PCA(3).fit(X).components_
+    np.testing.assert_allclose(np.abs(np.sum(directions * reference, axis=1)), 1, atol=1e-8)
+    # The same directions as the covariance's eigendecomposition, weights included.
+    weights = rng.uniform(0.5, 2, 40)
+    weights /= weights.sum()
+    thin = principal_directions(X, rows, weights, 10.0, 3, np.random.RandomState(0))
+    covariance = _init_module.weighted_covariance(X, rows, weights, 10.0)
+    _, eigenvectors = _init_module._top_eigenvectors(covariance, 3)
+    np.testing.assert_allclose(np.abs(np.sum(thin * eigenvectors, axis=1)), 1, atol=1e-8)
+
+
+def _identity_fit(X, y, precision, monkeypatch, cached):
+    from skhalfnet import HalfNetClassifier, _training
+
+    if not cached:
+        monkeypatch.setattr(_training, "FIXED_HIDDEN_MAX_BYTES", 0)
+    calls = []
+    original = HalfNetModule.head_outputs
+    monkeypatch.setattr(
+        HalfNetModule, "head_outputs", lambda self, h: calls.append(1) or original(self, h)
+    )
+    model = HalfNetClassifier(
+        covariance="identity", n_hidden=300, max_iter=5, precision=precision, random_state=0
+    )
+    model.fit(X, y)
+    monkeypatch.undo()
+    return model, len(calls)
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("precision", ["float64", "bfloat16"])
+def test_the_identity_networks_fixed_hidden_layer_trains_as_the_full_step(
+    precision, sparse, monkeypatch
+):
+    """Computing the identity network's hidden layer once gives the fit of computing it per step."""
+    if sparse and precision == "bfloat16":
+        pytest.skip("sparse data never train in bfloat16")
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((300, 20))
+    y = (X[:, 0] + X[:, 1] ** 2 > 1).astype(int)
+    if sparse:
+        X = sp.csr_matrix(np.where(np.abs(X) > 1, X, 0))
+    cached, cached_calls = _identity_fit(X, y, precision, monkeypatch, cached=True)
+    stepped, stepped_calls = _identity_fit(X, y, precision, monkeypatch, cached=False)
+    assert cached_calls == 5 * 2 and stepped_calls == 0  # 2 batches of 256 rows an epoch
+    # float64: the same numbers up to the matmuls' rounding for other batches; bfloat16:
+    # the hidden values round alike, so the fits agree to bfloat16's precision.
+    rtol = 1e-9 if precision == "float64" else 2e-2
+    np.testing.assert_allclose(cached.head_coef_, stepped.head_coef_, rtol=rtol, atol=rtol * 1e-2)
+    np.testing.assert_allclose(
+        cached.predict_proba(X), stepped.predict_proba(X), rtol=rtol, atol=rtol * 1e-2
+    )

@@ -22,7 +22,9 @@ def quiet(estimator, X, y, **kwargs):
 
 
 def _finite_model(est):
-    arrays = (est.components_, est.head_coef_, est.head_intercept_)
+    components = est.components_  # a sparse identity where covariance="auto" chose it
+    components = components.data if sp.issparse(components) else components
+    arrays = (components, est.head_coef_, est.head_intercept_)
     return all(np.all(np.isfinite(a)) for a in arrays)
 
 
