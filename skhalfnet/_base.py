@@ -349,7 +349,7 @@ class BaseHalfNet(_callbacks.CallbackSupportMixin, BaseEstimator):
         scores = None if first_call else self.geometry_scores_
         candidates = {}
         if first_call and _selection.makes_choice(
-            self.covariance, X.shape[0], X.shape[1], rank, incremental
+            self.covariance, X.shape[0], X.shape[1], rank, incremental, loss
         ):
             self._check_memory(X, X.shape[1], n_outputs, dtype)  # the identity candidate
             with torch_threads(effective_threads(self.n_jobs)):

@@ -28,18 +28,20 @@ covariance : {"auto", "lowrank", "identity"}, default="auto"
     ``"lowrank"`` learns V (HalfNet, as in the paper). ``"identity"`` fixes
     Σ = I: the hidden weights are plain N(0, I / n_features) draws and only
     the head learns (an extreme learning machine / random-features network).
-    ``"auto"`` asks held-out rows how much geometry the data support: where V
-    has at least as many numbers as there are rows (``n_features * rank_ >=
-    n_samples``, 20 to 10,000 rows), ``fit`` trains both on 75 % of the rows
-    with the same draws, for half the final fit's epochs, and compares them
-    on the other 25 %: a classifier keeps ``"lowrank"`` only if its 0/1
-    error there is lower row by row by more than 1.5 paired standard errors,
-    a regressor only if its held-out loss is below 0.8 times the
-    identity's. The choice is refitted on all rows from the same initial
-    weights (about two fits' cost); elsewhere, and in ``partial_fit``, it
-    is ``"lowrank"``. ``covariance_`` tells which was used. A warm start
-    continues the fitted choice. Rows repeated in X can fall on both sides of
-    the split and favour ``"lowrank"``: pass counts as ``sample_weight``.
+    ``"auto"`` asks held-out rows how much geometry the data support: on 20
+    to 10,000 rows (for a regressor, only where V has at least as many
+    numbers as there are rows, ``n_features * rank_ >= n_samples``), ``fit``
+    trains both on 75 % of the rows with the same draws, for half the final
+    fit's epochs, and compares them on the other 25 %: a classifier keeps
+    ``"lowrank"`` only if its 0/1 error there is lower row by row by more
+    than 1.5 paired standard errors, a regressor only if its held-out loss
+    is below 0.8 times the identity's. The choice is refitted on all rows
+    from the same initial weights (the identity's candidate is cheap: its
+    hidden layer is computed once; the choice costs one to two fits);
+    elsewhere, and in ``partial_fit``, it is ``"lowrank"``. ``covariance_``
+    tells which was used. A warm start continues the fitted choice. Rows
+    repeated in X can fall on both sides of the split and favour
+    ``"lowrank"``: pass counts as ``sample_weight``.
 
 init : {"pca", "random"}, default="pca"
     Initial V: the top weighted principal directions of the training data

@@ -18,10 +18,15 @@ through V): for classifiers, if its 0/1 error is lower row by row by more than
 learned model inflates even where its accuracy is the identity's, chose the identity
 on MNIST rows where the learned geometry was two points more accurate); for
 regressors, if its held-out loss is below ``1 - LOSS_MARGIN`` times the identity's
-(squared errors are too heavy-tailed for the paired test on a few hundred rows). The
-choice is made only where V can memorise the rows, that is where it has at least as many
-numbers as there are training rows (``n_features * rank >= n_rows``); on longer
-tables the fit is HalfNet's, as it is on MNIST's 60,000 rows. The estimator code
+(squared errors are too heavy-tailed for the paired test on a few hundred rows).
+Classifiers choose on every table from :data:`MIN_ROWS` to :data:`MAX_ROWS` rows;
+regressors only where V can memorise the rows, that is where it has at least as many
+numbers as there are training rows (``n_features * rank >= n_rows``): on long narrow
+tables the regression tuning sets' learned geometry was ahead or level, and the
+loss-ratio rule would have given some of that away (friedman3_600). Above
+:data:`MAX_ROWS` rows the fit is HalfNet's, as it is on MNIST's 60,000 rows. The
+identity candidate is cheap: nothing before its head learns, so its hidden layer is
+computed once (:func:`skhalfnet._training.fix_hidden`). The estimator code
 lives in :mod:`skhalfnet._base`; the constants were chosen on the sets of
 ``benchmarks/tuning/tune_geometry.py`` (none of them in the benchmark suite; their
 runs are in ``docs/suite/tuning/geometry.jsonl``).
@@ -49,22 +54,23 @@ LOSS_MARGIN = 0.2
 #: schedule of their own): the choice then costs one fit instead of two.
 CANDIDATE_BUDGET = 0.5
 
+#: The training losses of classification heads (the transformer trains either kind).
+CLASSIFICATION_LOSSES = ("softmax", "logistic")
+
 
 def makes_choice(
-    covariance: str, n_rows: int, n_features: int, rank: int, incremental: bool
+    covariance: str, n_rows: int, n_features: int, rank: int, incremental: bool, loss: str
 ) -> bool:
     """Whether a fit chooses its geometry on held-out rows.
 
     Only ``covariance="auto"`` does, only in ``fit`` (a stream has no held-out rows:
-    its first ``partial_fit`` takes ``"lowrank"``), only from :data:`MIN_ROWS` to
-    :data:`MAX_ROWS` rows, and only where V has at least as many numbers as there
-    are rows (``n_features * rank >= n_rows``).
+    its first ``partial_fit`` takes ``"lowrank"``), and only from :data:`MIN_ROWS` to
+    :data:`MAX_ROWS` rows; a regressor (``loss`` not in
+    :data:`CLASSIFICATION_LOSSES`) only where V has at least as many numbers as
+    there are rows (``n_features * rank >= n_rows``).
     """
-    return (
-        covariance == "auto"
-        and not incremental
-        and MIN_ROWS <= n_rows <= min(MAX_ROWS, n_features * rank)
-    )
+    most_rows = MAX_ROWS if loss in CLASSIFICATION_LOSSES else min(MAX_ROWS, n_features * rank)
+    return covariance == "auto" and not incremental and MIN_ROWS <= n_rows <= most_rows
 
 
 def candidate_epochs(final_epochs: int) -> int:
@@ -100,10 +106,6 @@ def paired_advantage(errors: dict[str, np.ndarray], weights: np.ndarray) -> floa
     if standard_error == 0:
         return 0.0 if mean == 0 else float(np.sign(mean) * np.inf)
     return mean / standard_error
-
-
-#: The training losses of classification heads (the transformer trains either kind).
-CLASSIFICATION_LOSSES = ("softmax", "logistic")
 
 
 def best_candidate(scores: dict[str, float], loss: str) -> str:

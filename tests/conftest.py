@@ -29,10 +29,15 @@ def regression_data():
 
 @pytest.fixture
 def fast():
-    """Small, fast estimator settings for the behaviour tests."""
+    """Small, fast estimator settings for the behaviour tests.
+
+    The learned geometry, whatever held-out rows would choose: these tests are about
+    V (``covariance="auto"`` has its own, in tests/test_selection.py).
+    """
     return {
         "n_hidden": 200,
         "rank": 4,
         "max_iter": 15,
         "random_state": 0,
+        "covariance": "lowrank",
     }

@@ -49,6 +49,7 @@ PAGES = {
         "docs/digits/results.md",
     ],
     "docs/user_guide/rank_and_width.md": [
+        "docs/suite/tuning/geometry.md",
         "docs/suite/tuning/budget_probe.md",
         "docs/mnist/results.md",
         "docs/mnist/previous/results.md",

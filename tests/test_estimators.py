@@ -189,7 +189,7 @@ def test_grid_search_over_rank_on_digits(digits_split):
     search = GridSearchCV(
         make_pipeline(
             StandardScaler(),
-            HalfNetClassifier(n_hidden=500, max_iter=30, random_state=0),
+            HalfNetClassifier(covariance="lowrank", n_hidden=500, max_iter=30, random_state=0),
         ),
         {"halfnetclassifier__rank": [2, 8, 32]},
         cv=3,
@@ -204,7 +204,9 @@ def test_transformer_then_logistic_regression_on_digits(digits_split):
     X_train, X_test, y_train, y_test = digits_split
     pipe = make_pipeline(
         StandardScaler(),
-        HalfNetTransformer(n_hidden=1000, rank=16, max_iter=40, random_state=0),
+        HalfNetTransformer(
+            covariance="lowrank", n_hidden=1000, rank=16, max_iter=40, random_state=0
+        ),
         LogisticRegression(max_iter=1000),
     ).fit(X_train, y_train)
     assert pipe.score(X_test, y_test) >= 0.95

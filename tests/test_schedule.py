@@ -25,10 +25,9 @@ def test_stream_steps_depend_on_steps_taken_and_never_vanish():
     assert _schedule.stream(10**12, 0, 0, 1e-13) == pytest.approx(first * _schedule.STREAM_FLOOR)
 
 
-def test_partial_fit_keeps_learning_on_a_stream(digits):
-    X, y = digits
-    X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0, stratify=y)
-    params = dict(n_hidden=300, rank=16, batch_size=32, random_state=0)
+def _stream_and_fit(X_train, y_train, X_test, y_test, seed):
+    """Three passes of 100-row partial_fits, and a fit with as many epochs."""
+    params = dict(n_hidden=300, rank=16, batch_size=32, random_state=seed)
     clf = HalfNetClassifier(**params)
     scores, heads = [], []
     for _ in range(3):
@@ -38,13 +37,24 @@ def test_partial_fit_keeps_learning_on_a_stream(digits):
         scores.append(clf.score(X_test, y_test))
         heads.append(clf.head_coef_.copy())
     assert clf.n_iter_ == 3 * int(np.ceil(len(y_train) / 100))
-    # The third pass still moves the weights (steps that decay per call freeze them) ...
-    moved = np.linalg.norm(heads[2] - heads[1]) / np.linalg.norm(heads[1])
-    assert moved > 0.01
-    # ... and the stream is within half a point of a fit with as many epochs as passes
-    # (issue 8's criterion on MNIST, here on digits).
     same_passes = HalfNetClassifier(**params, max_iter=3).fit(X_train, y_train)
-    assert scores[2] >= same_passes.score(X_test, y_test) - 0.005
+    return scores, heads, same_passes.score(X_test, y_test)
+
+
+def test_partial_fit_keeps_learning_on_a_stream(digits):
+    X, y = digits
+    X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0, stratify=y)
+    gaps = []
+    for seed in range(5):
+        scores, heads, same_passes = _stream_and_fit(X_train, y_train, X_test, y_test, seed)
+        # The third pass still moves the weights (steps that decay per call freeze them) ...
+        moved = np.linalg.norm(heads[2] - heads[1]) / np.linalg.norm(heads[1])
+        assert moved > 0.01
+        gaps.append(scores[2] - same_passes)
+    # ... and the stream is within half a point of a fit with as many epochs as passes
+    # (issue 8's criterion on MNIST, here on digits), on average over five draws (one
+    # draw's gap varies by a point or two on these 450 test rows).
+    assert np.mean(gaps) >= -0.005
 
 
 def test_stream_average_weight_is_a_mean_then_an_exponential_average():

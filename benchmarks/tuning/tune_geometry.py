@@ -13,7 +13,7 @@ appends one JSON line per fit to ``--out``: the score on the 25 %, the covarianc
     OMP_NUM_THREADS=1 python benchmarks/tuning/tune_geometry.py \
         --out docs/suite/tuning/geometry.jsonl
     python benchmarks/tuning/tune_geometry.py --summary docs/suite/tuning/geometry.jsonl \
-        > docs/suite/tuning/geometry.txt
+        > docs/suite/tuning/geometry.md  # then add the header
 """
 
 from __future__ import annotations

@@ -41,6 +41,14 @@ def _check_inputs(
                 f"X and Y must have the same number of features; X has {n_features} "
                 f"and Y has {Y.shape[1]}."
             )
+    if components is not None and sp.issparse(components):
+        # The components_ of a fitted identity model (covariance="identity", or the
+        # choice of "auto") is a sparse identity: the identity covariance, None here.
+        identity = sp.identity(n_features, format="csr")
+        if components.shape == identity.shape and (components != identity).nnz == 0:
+            components = None
+        else:
+            components = components.toarray()
     if components is not None:
         components = check_array(components, dtype=np.float64, input_name="components")
         if components.shape[1] != n_features:

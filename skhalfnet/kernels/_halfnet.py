@@ -51,8 +51,9 @@ def halfnet_kernel(
         Second set of rows; None means ``Y = X``.
     activation : {"relu", "step", "erf", "tanh", "cos"}, default="relu"
         The hidden activation (``"step"`` is the Heaviside step, kernel only).
-    components : array-like of shape (rank, n_features), default=None
-        ``C = Vᵀ``; None means the identity covariance.
+    components : {array-like, sparse matrix} of shape (rank, n_features), default=None
+        ``C = Vᵀ``; None, or the sparse identity that a fitted identity model
+        has as ``components_``, means the identity covariance.
     bias_scale : float, default=1.0
         Standard deviation of the Gaussian hidden bias, >= 0.
 
