@@ -331,7 +331,8 @@ class InferenceLayer:
         self._phi, self._phi_inplace, phi_constant = _activation(state.activation)
         self._alpha = 1.0 / math.sqrt(rank)
         self.output_scale = phi_constant / math.sqrt(n_hidden)
-        self._head = tensor(state.coef) * self.output_scale  # (n_hidden, n_outputs), small
+        # (n_outputs, n_hidden), small: the head's product is taken transposed (see __call__).
+        self._head_t = (tensor(state.coef) * self.output_scale).T.contiguous()
         self.head_bias = tensor(state.intercept)
 
     def projection(self, X: torch.Tensor) -> torch.Tensor:
@@ -348,7 +349,11 @@ class InferenceLayer:
         return self._hidden(X).mul_(self.output_scale)
 
     def __call__(self, X: torch.Tensor) -> torch.Tensor:
-        return torch.addmm(self.head_bias, self._hidden(X), self._head)
+        # (W A^T)^T rather than A W: with a few outputs, the BLAS's product is a few
+        # times as fast this way round (float32, (256, 2000) by (2000, 10): 4 times on an
+        # AMD EPYC), and it was most of predict_proba's time after the hidden layer's.
+        hidden = self._hidden(X)
+        return torch.addmm(self.head_bias[:, None], self._head_t, hidden.T).T
 
 
 #: φ in numpy, in place, for :func:`numpy_outputs` (the same functions as the torch table).

@@ -341,7 +341,7 @@ def _run_epoch(
             # from a scaler, or a uint8 memory map) is never converted whole.
             batch = as_torch_rows(data.X, rows, device, data.weights.dtype)
             outputs = module.training_outputs(batch, config.autocast_dtype)
-        losses = per_sample_loss(config.loss, outputs, data.targets[rows])
+        losses = per_sample_loss(config.loss, outputs, data.targets.index_select(0, rows))
         # The weights are normalised to mean 1 over the training rows, so this is
         # an unbiased estimate of the weighted mean loss.
         weighted = (data.weights.index_select(0, rows) * losses).sum()
