@@ -39,7 +39,10 @@ PAGES = {
         "docs/kernel_bench/results.md",
         "docs/kernel_bench/runs.jsonl",
     ],
-    "CHANGES.md": ["docs/speed/side_by_side/results.md"],
+    "CHANGES.md": [
+        "docs/speed/side_by_side/results.md",
+        "docs/speed/side_by_side/previous/results.md",
+    ],
     "docs/user_guide/when_to_use.md": [
         "docs/suite/results.md",
         "docs/mnist/results.md",
@@ -58,6 +61,7 @@ PAGES = {
     ],
     "docs/user_guide/speed_and_scale.md": [
         "docs/speed/side_by_side/results.md",
+        "docs/speed/side_by_side/previous/results.md",
         "docs/speed/streaming.md",
         "docs/speed/spin/results.md",
         "docs/speed/results.md",

@@ -19,8 +19,8 @@ and counts its trained parameters against a fully trained MLP of the same width.
 # Standardising the pixels helps, as for any network. ``n_hidden`` is the number of
 # hidden units, ``rank`` the number of columns of V. ``covariance="lowrank"`` asks for
 # the learned V of the paper's HalfNet; the default, ``"auto"``, first asks held-out
-# rows whether the data support it, and on these 1,347 digits it keeps the N(0, I)
-# network instead (see the user guide's page on rank and width).
+# rows whether the data support it, and on these training digits it keeps the
+# N(0, I) network instead (see the user guide's page on rank and width).
 from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 from sklearn.pipeline import make_pipeline
