@@ -171,6 +171,27 @@ class _ReLUNetwork(torch.autograd.Function):
         return None, grad_components, None, None, grad_head, grad_head_bias, None
 
 
+class _Head(torch.autograd.Function):
+    """The head on given hidden activations, with :class:`_ReLUNetwork`'s hand-written
+    head backward: the identity network's steps on its fixed hidden layer."""
+
+    @staticmethod
+    def forward(ctx, hidden, head_weight, head_bias, scale):
+        dtype = hidden.dtype
+        head = (head_weight * scale).to(dtype)
+        ctx.save_for_backward(hidden)
+        ctx.scale = scale
+        return torch.addmm(head_bias.to(dtype), hidden, head.T).to(head_weight.dtype)
+
+    @staticmethod
+    def backward(ctx, grad_outputs):
+        (hidden,) = ctx.saved_tensors
+        weight_dtype = grad_outputs.dtype
+        grad = grad_outputs.to(hidden.dtype)
+        grad_head = (grad.T @ hidden).to(weight_dtype).mul_(ctx.scale)
+        return None, grad_head, grad.sum(0).to(weight_dtype), None
+
+
 def _activation(name: str):
     if name not in _ACTIVATION_TABLE:
         raise ValueError(f"Unknown activation {name!r}; expected one of {ACTIVATIONS}.")
@@ -265,11 +286,9 @@ class HalfNetModule(nn.Module):
         """The head's outputs, in the weights' dtype, for hidden activations ``φ(a)``.
 
         The matmul runs in ``hidden``'s dtype, with the casts and in the order of
-        :meth:`forward` under autocast: the same numbers and gradients.
+        :meth:`forward` under autocast: the same numbers and gradients (:class:`_Head`).
         """
-        dtype = hidden.dtype
-        head = (self.head_weight * self.output_scale).to(dtype)
-        return torch.addmm(self.head_bias.to(dtype), hidden, head.T).to(self.head_weight.dtype)
+        return _Head.apply(hidden, self.head_weight, self.head_bias, self.output_scale)
 
     @torch.no_grad()
     def hidden(self, X: torch.Tensor, autocast_dtype: torch.dtype | None) -> torch.Tensor:

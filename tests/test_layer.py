@@ -353,3 +353,26 @@ def test_the_identity_networks_fixed_hidden_layer_trains_as_the_full_step(
     np.testing.assert_allclose(
         cached.predict_proba(X), stepped.predict_proba(X), rtol=rtol, atol=rtol * 1e-2
     )
+
+
+@pytest.mark.parametrize(
+    "weights, autocast",
+    [(torch.float32, torch.bfloat16), (torch.float32, None), (torch.float64, None)],
+)
+def test_the_heads_step_on_fixed_hidden_values_equals_autograds_bit_for_bit(weights, autocast):
+    """The identity network's steps on its fixed hidden layer: autograd's gradients, exactly."""
+    state = random_state(d=30, k=8, H=200, C=5)
+    Z, b = draw_random_weights(0, 200, 30, "relu", 1.0, np.float64)
+    state.components, state.random_weights, state.hidden_bias = None, Z, b
+    module = HalfNetModule(state, device=torch.device("cpu"), dtype=weights)
+    module.set_low_precision(autocast)
+    X = torch.randn(64, 30, generator=torch.Generator().manual_seed(3)).to(weights)
+    targets = torch.arange(64) % 5
+    module.zero_grad(set_to_none=True)
+    fixed = module.head_outputs(module.hidden(X, autocast))
+    torch.nn.functional.cross_entropy(fixed, targets).backward()
+    got = [p.grad.clone() for p in module.parameters()]
+    outputs, reference = _step_gradients(module, X, autocast, fused=False)
+    assert torch.equal(fixed.detach(), outputs)
+    for g, expected in zip(got, reference, strict=True):
+        assert torch.equal(g, expected)
