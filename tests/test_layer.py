@@ -376,3 +376,19 @@ def test_the_heads_step_on_fixed_hidden_values_equals_autograds_bit_for_bit(weig
     assert torch.equal(fixed.detach(), outputs)
     for g, expected in zip(got, reference, strict=True):
         assert torch.equal(g, expected)
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_parameters_finite_finds_one_bad_value_and_passes_huge_finite_ones(dtype):
+    module = HalfNetModule(random_state(), device=torch.device("cpu"), dtype=dtype)
+    assert module.parameters_finite()
+    with torch.no_grad():
+        for p in module.parameters():
+            p.fill_(torch.finfo(torch.float32).max)  # finite; their float32 sum would overflow
+    assert module.parameters_finite()
+    for bad in (math.nan, math.inf, -math.inf):
+        for index in range(len(list(module.parameters()))):
+            module = HalfNetModule(random_state(), device=torch.device("cpu"), dtype=dtype)
+            with torch.no_grad():
+                list(module.parameters())[index].view(-1)[-1] = bad
+            assert not module.parameters_finite(), (bad, index)
