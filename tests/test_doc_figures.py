@@ -42,6 +42,7 @@ PAGES = {
     "CHANGES.md": [
         "docs/speed/side_by_side/results.md",
         "docs/speed/side_by_side/previous/results.md",
+        "docs/suite/results.md",
     ],
     "docs/user_guide/when_to_use.md": [
         "docs/suite/results.md",
