@@ -63,6 +63,7 @@ PAGES = {
     "docs/user_guide/speed_and_scale.md": [
         "docs/speed/side_by_side/results.md",
         "docs/speed/side_by_side/previous/results.md",
+        "docs/speed/side_by_side/rerun/results.md",
         "docs/speed/streaming.md",
         "docs/speed/spin/results.md",
         "docs/speed/results.md",
