@@ -135,6 +135,46 @@ _LOSS_FUNCTIONS = {
 }
 
 
+def _softmax_gradient(outputs, targets):
+    log_p = torch.log_softmax(outputs, dim=1)
+    losses = -log_p.gather(1, targets[:, None]).squeeze(1)
+    grad = log_p.exp_()
+    grad.scatter_add_(1, targets[:, None], torch.full_like(grad[:, :1], -1.0))
+    return losses, grad
+
+
+def _logistic_gradient(outputs, targets):
+    targets = targets.reshape(outputs.shape)
+    losses = F.binary_cross_entropy_with_logits(outputs, targets, reduction="none").sum(dim=1)
+    return losses, torch.sigmoid(outputs) - targets
+
+
+def _squared_gradient(outputs, targets):
+    difference = outputs - targets
+    return 0.5 * difference.square().mean(dim=1), difference / outputs.shape[1]
+
+
+def _poisson_gradient(outputs, targets):
+    counts, log_scale = targets.split(outputs.shape[1], dim=1)
+    log_means = log_scale * outputs
+    means = log_means.exp()
+    deviance = means - counts * log_means + torch.xlogy(counts, counts) - counts
+    losses = (deviance / log_scale.square()).mean(dim=1)
+    return losses, (means - counts) / (log_scale * outputs.shape[1])
+
+
+#: Each loss's per-row values and their gradient with respect to the outputs, for the
+#: steps that skip autograd (:meth:`HalfNetModule.manual_step`); the same losses as
+#: :func:`per_sample_loss`, and the gradients autograd would take of them
+#: (``tests/test_layer.py`` compares the two).
+LOSS_GRADIENTS = {
+    "softmax": _softmax_gradient,
+    "logistic": _logistic_gradient,
+    "squared": _squared_gradient,
+    "poisson": _poisson_gradient,
+}
+
+
 def per_sample_loss(kind: str, outputs: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
     """The loss of each row: softmax cross-entropy, logistic (summed over the labels),
     half squared error or half Poisson deviance (averaged over the outputs)."""
@@ -335,19 +375,30 @@ def _run_epoch(
         _set_step_factor(optimizer, factor)
         rows = order[start : start + config.batch_size].to(device)
         if data.hidden:
-            outputs = module.head_outputs(data.X.index_select(0, rows))
+            inputs = data.X.index_select(0, rows)
         else:
             # Rows are cast to the weights' dtype one batch at a time: X itself (float64
             # from a scaler, or a uint8 memory map) is never converted whole.
-            batch = as_torch_rows(data.X, rows, device, data.weights.dtype)
-            outputs = module.training_outputs(batch, config.autocast_dtype)
-        losses = per_sample_loss(config.loss, outputs, data.targets.index_select(0, rows))
-        # The weights are normalised to mean 1 over the training rows, so this is
-        # an unbiased estimate of the weighted mean loss.
-        weighted = (data.weights.index_select(0, rows) * losses).sum()
-        loss = weighted / rows.shape[0]
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
+            inputs = as_torch_rows(data.X, rows, device, data.weights.dtype)
+        targets = data.targets.index_select(0, rows)
+        # The weights are normalised to mean 1 over the training rows, so the weighted
+        # sum over the batch's rows is an unbiased estimate of the weighted mean loss.
+        row_weights = data.weights.index_select(0, rows)
+        step = module.manual_step(inputs, config.autocast_dtype, hidden=data.hidden)
+        if step is not None:
+            outputs, backward = step
+            with torch.no_grad():
+                losses, grad = LOSS_GRADIENTS[config.loss](outputs, targets)
+                weighted = (row_weights * losses).sum()
+                backward(grad.mul_((row_weights / rows.shape[0])[:, None]))
+        else:
+            if data.hidden:
+                outputs = module.head_outputs(inputs)
+            else:
+                outputs = module.training_outputs(inputs, config.autocast_dtype)
+            weighted = (row_weights * per_sample_loss(config.loss, outputs, targets)).sum()
+            optimizer.zero_grad(set_to_none=True)
+            (weighted / rows.shape[0]).backward()
         optimizer.step()
         if average is not None:
             average.update(position + 1)

@@ -318,10 +318,13 @@ def _identity_fit(X, y, precision, monkeypatch, cached):
     if not cached:
         monkeypatch.setattr(_training, "FIXED_HIDDEN_MAX_BYTES", 0)
     calls = []
-    original = HalfNetModule.head_outputs
-    monkeypatch.setattr(
-        HalfNetModule, "head_outputs", lambda self, h: calls.append(1) or original(self, h)
-    )
+    original = HalfNetModule.manual_step
+
+    def spy(self, inputs, autocast_dtype, hidden=False):
+        calls.extend([1] if hidden else [])
+        return original(self, inputs, autocast_dtype, hidden=hidden)
+
+    monkeypatch.setattr(HalfNetModule, "manual_step", spy)
     model = HalfNetClassifier(
         covariance="identity", n_hidden=300, max_iter=5, precision=precision, random_state=0
     )
@@ -392,3 +395,61 @@ def test_parameters_finite_finds_one_bad_value_and_passes_huge_finite_ones(dtype
             with torch.no_grad():
                 list(module.parameters())[index].view(-1)[-1] = bad
             assert not module.parameters_finite(), (bad, index)
+
+
+def _loss_case(kind, generator):
+    outputs = torch.randn(40, 3, generator=generator, dtype=torch.float64)
+    if kind == "softmax":
+        return outputs, torch.randint(0, 3, (40,), generator=generator)
+    if kind == "logistic":
+        return outputs, torch.randint(0, 2, (40, 3), generator=generator).double()
+    if kind == "squared":
+        return outputs, torch.randn(40, 3, generator=generator, dtype=torch.float64)
+    counts = torch.randint(0, 5, (40, 3), generator=generator).double()
+    return outputs, torch.cat([counts, torch.full((40, 3), 0.7, dtype=torch.float64)], dim=1)
+
+
+@pytest.mark.parametrize("kind", ["softmax", "logistic", "squared", "poisson"])
+def test_the_hand_written_loss_gradients_are_autograds(kind):
+    from skhalfnet import _training
+
+    outputs, targets = _loss_case(kind, torch.Generator().manual_seed(0))
+    outputs.requires_grad_(True)
+    expected = _training.per_sample_loss(kind, outputs, targets)
+    (grad,) = torch.autograd.grad(expected.sum(), outputs)
+    losses, manual = _training.LOSS_GRADIENTS[kind](outputs.detach(), targets)
+    np.testing.assert_allclose(losses.numpy(), expected.detach().numpy(), rtol=1e-14)
+    np.testing.assert_allclose(manual.numpy(), grad.numpy(), rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: ("c", {}),
+        lambda: ("c", {"covariance": "identity"}),
+        lambda: ("binary", {}),
+        lambda: ("r", {}),
+        lambda: ("poisson", {"loss": "poisson"}),
+    ],
+)
+def test_a_fit_without_autograd_is_the_fit_with_it(make, monkeypatch):
+    """The steps that call the layer's backward themselves train as autograd's steps do."""
+    from sklearn.datasets import make_classification, make_regression
+
+    from skhalfnet import HalfNetClassifier, HalfNetRegressor
+
+    task, extra = make()
+    params = dict(n_hidden=100, rank=4, max_iter=4, precision="float64", random_state=0)
+    params.update({"covariance": "lowrank"} | extra)
+    if task in ("c", "binary"):
+        X, y = make_classification(300, 12, n_informative=6, n_classes=3 if task == "c" else 2)
+        Estimator = HalfNetClassifier
+    else:
+        X, y = make_regression(300, 12, random_state=0)
+        y = np.abs(y).round() if task == "poisson" else y
+        Estimator = HalfNetRegressor
+    manual = Estimator(**params).fit(X, y)
+    monkeypatch.setattr(HalfNetModule, "manual_step", lambda *args, **kwargs: None)
+    reference = Estimator(**params).fit(X, y)
+    np.testing.assert_allclose(manual.head_coef_, reference.head_coef_, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(manual.loss_curve_, reference.loss_curve_, rtol=1e-10)
