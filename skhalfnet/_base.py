@@ -618,12 +618,11 @@ class BaseHalfNet(_callbacks.CallbackSupportMixin, BaseEstimator):
         X = validate_data(self, X, reset=False, accept_sparse="csr", dtype=np.float64)
         if Y is not None:
             Y = validate_data(self, Y, reset=False, accept_sparse="csr", dtype=np.float64)
-        components = None if sp.issparse(self.components_) else self.components_
         return halfnet_kernel(
             X,
             Y,
             activation=self._fitted_layer["activation"],
-            components=components,
+            components=self.components_,  # an identity model's sparse identity: Σ = I
             bias_scale=self._fitted_layer["bias_scale"],
         )
 

@@ -213,7 +213,8 @@ geometry_scores_ : dict or None
     squared error on standardised targets, or the scaled half Poisson
     deviance), and ``"z"``, the learned geometry's mean advantage row by row
     in paired standard errors: ``{"lowrank": ..., "identity": ..., "z": ...}``.
-    ``"lowrank"`` was chosen when ``z > 1``. None otherwise.
+    A classifier chose ``"lowrank"`` when ``z > 1.5``, a regressor when its
+    error was below 0.8 times the identity's. None otherwise.
 
 n_trainable_params_ : int
     Number of trained parameters: V (unless identity) and the head.

@@ -135,38 +135,34 @@ _LOSS_FUNCTIONS = {
 }
 
 
+# The gradients of the row losses above with respect to the outputs (each row's own).
+
+
 def _softmax_gradient(outputs, targets):
-    log_p = torch.log_softmax(outputs, dim=1)
-    losses = -log_p.gather(1, targets[:, None]).squeeze(1)
-    grad = log_p.exp_()
-    grad.scatter_add_(1, targets[:, None], torch.full_like(grad[:, :1], -1.0))
-    return losses, grad
+    grad = torch.softmax(outputs, dim=1)
+    return grad.scatter_add_(1, targets[:, None], torch.full_like(grad[:, :1], -1.0))
 
 
 def _logistic_gradient(outputs, targets):
-    targets = targets.reshape(outputs.shape)
-    losses = F.binary_cross_entropy_with_logits(outputs, targets, reduction="none").sum(dim=1)
-    return losses, torch.sigmoid(outputs) - targets
+    return torch.sigmoid(outputs) - targets.reshape(outputs.shape)
 
 
 def _squared_gradient(outputs, targets):
-    difference = outputs - targets
-    return 0.5 * difference.square().mean(dim=1), difference / outputs.shape[1]
+    return (outputs - targets) / outputs.shape[1]
 
 
 def _poisson_gradient(outputs, targets):
     counts, log_scale = targets.split(outputs.shape[1], dim=1)
-    log_means = log_scale * outputs
-    means = log_means.exp()
-    deviance = means - counts * log_means + torch.xlogy(counts, counts) - counts
-    losses = (deviance / log_scale.square()).mean(dim=1)
-    return losses, (means - counts) / (log_scale * outputs.shape[1])
+    return ((log_scale * outputs).exp() - counts) / (log_scale * outputs.shape[1])
 
 
 #: Each loss's per-row values and their gradient with respect to the outputs, for the
 #: steps that skip autograd (:meth:`HalfNetModule.manual_step`); the same losses as
 #: :func:`per_sample_loss`, and the gradients autograd would take of them
 #: (``tests/test_layer.py`` compares the two).
+#: The gradient of each loss's row values (:func:`per_sample_loss`) with respect to the
+#: outputs, for the steps that skip autograd (:meth:`HalfNetModule.manual_step`): the
+#: gradients autograd would take (``tests/test_layer.py`` compares the two).
 LOSS_GRADIENTS = {
     "softmax": _softmax_gradient,
     "logistic": _logistic_gradient,
@@ -388,8 +384,8 @@ def _run_epoch(
         if step is not None:
             outputs, backward = step
             with torch.no_grad():
-                losses, grad = LOSS_GRADIENTS[config.loss](outputs, targets)
-                weighted = (row_weights * losses).sum()
+                weighted = (row_weights * per_sample_loss(config.loss, outputs, targets)).sum()
+                grad = LOSS_GRADIENTS[config.loss](outputs, targets)
                 backward(grad.mul_((row_weights / rows.shape[0])[:, None]))
         else:
             if data.hidden:
