@@ -81,14 +81,19 @@ def test_inference_layer_reads_the_fitted_arrays_in_place():
     assert layer.Z_t.dtype == torch.float32  # another dtype is a converted copy
 
 
-def test_random_bias_distributions():
-    _, cos_bias = draw_random_weights(0, 20000, 2, "cos", 3.0, np.float64)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_random_bias_distributions(dtype):
+    _, cos_bias = draw_random_weights(0, 20000, 2, "cos", 3.0, dtype)
+    assert cos_bias.dtype == dtype
     assert cos_bias.min() >= 0 and cos_bias.max() <= 2 * np.pi
     assert abs(cos_bias.mean() - np.pi) < 0.05
-    Z, relu_bias = draw_random_weights(0, 20000, 2, "relu", 0.3, np.float64)
+    Z, relu_bias = draw_random_weights(0, 20000, 2, "relu", 0.3, dtype)
+    assert Z.dtype == dtype
     assert abs(relu_bias.std() - 0.3) < 0.01 and relu_bias.min() < 0
-    assert abs(Z.std() - 1.0) < 0.02
-    Z_again, _ = draw_random_weights(0, 20000, 2, "relu", 0.3, np.float64)
+    assert abs(Z.mean()) < 0.02 and abs(Z.std() - 1.0) < 0.02
+    # The columns of Z are independent: their sample correlation is near 0.
+    assert abs(np.corrcoef(Z.T)[0, 1]) < 0.03
+    Z_again, _ = draw_random_weights(0, 20000, 2, "relu", 0.3, dtype)
     np.testing.assert_array_equal(Z, Z_again)
 
 
@@ -356,6 +361,39 @@ def test_the_identity_networks_fixed_hidden_layer_trains_as_the_full_step(
     np.testing.assert_allclose(
         cached.predict_proba(X), stepped.predict_proba(X), rtol=rtol, atol=rtol * 1e-2
     )
+
+
+def _bfloat16_fit(X, y, kwargs, monkeypatch, cast):
+    from skhalfnet import HalfNetClassifier, _training
+
+    applied = []
+    original = _training.cast_rows
+
+    def spy(data, *args):
+        if cast:
+            original(data, *args)
+        applied.append(data.cast)
+
+    monkeypatch.setattr(_training, "cast_rows", spy)
+    params = dict(n_hidden=200, max_iter=3, precision="bfloat16", random_state=0)
+    model = HalfNetClassifier(covariance="lowrank", **params, **kwargs).fit(X, y)
+    monkeypatch.undo()
+    return model, applied
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.uint8])
+@pytest.mark.parametrize("kwargs", [{}, {"activation": "tanh"}, {"early_stopping": True}])
+def test_rows_cast_once_train_as_rows_cast_per_step(dtype, kwargs, monkeypatch):
+    """bfloat16 training on X cast once (cast_rows) is the fit of casting each batch."""
+    rng = np.random.default_rng(0)
+    X = (rng.standard_normal((600, 30)) * 40 + 100).clip(0, 255).astype(dtype)
+    y = (X[:, 0] + X[:, 1] > 200).astype(int) + (X[:, 2] > 100)
+    once, applied = _bfloat16_fit(X, y, kwargs, monkeypatch, cast=True)
+    per_step, skipped = _bfloat16_fit(X, y, kwargs, monkeypatch, cast=False)
+    # A copy is made only where it is smaller than X: never of a uint8 X.
+    assert applied == [dtype != np.uint8] and skipped == [False]
+    for name in ("components_", "head_coef_", "head_intercept_"):
+        np.testing.assert_array_equal(getattr(once, name), getattr(per_step, name))
 
 
 @pytest.mark.parametrize(
