@@ -80,7 +80,7 @@ class HalfNetClassifier(ClassifierMixin, BaseHalfNet):
 
     def __init__(
         self,
-        n_hidden: int = 2000,
+        n_hidden: int = 1600,
         rank: int | None = None,
         *,
         activation: str = "relu",

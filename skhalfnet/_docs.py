@@ -3,13 +3,15 @@
 from textwrap import indent
 
 COMMON_PARAMETERS = """\
-n_hidden : int, default=2000
+n_hidden : int, default=1600
     Number of hidden units H (random features). The default, with
-    ``learning_rate_init=0.1``, was chosen for the time to reach 0.98
-    accuracy on MNIST's validation split (``benchmarks/tuning/tune_speed.py``,
-    ``docs/speed/tuning.jsonl``); on the smaller tuning sets of
-    ``benchmarks/tuning/tune_budget.py`` narrower layers were no more accurate
-    and barely cheaper. Wider layers approximate the exact kernel more closely.
+    ``learning_rate_init=0.1`` and ``max_iter="auto"``, was chosen for the time
+    to reach 0.98 accuracy on MNIST's validation split: width 1600 in 1,175
+    steps was as accurate there as width 2000 (the default until 0.2.0) in
+    1,400 steps, and on the tuning sets of ``benchmarks/tuning/tune_geometry.py``
+    level with it within their spreads (``benchmarks/tuning/tune_width.py``,
+    ``docs/suite/tuning/width.md``). Wider layers approximate the exact kernel
+    more closely.
 
 rank : int or None, default=None
     Rank k of the learned covariance Σ = V Vᵀ of the hidden weights, so V has
@@ -90,15 +92,16 @@ learning_rate_init : float, default=0.1
 max_iter : int or "auto", default="auto"
     Maximum number of epochs (passes over the training data); with the
     cosine schedule, the length of the schedule. ``"auto"`` follows the
-    number of training rows n: about 1,400 Adam steps in whole epochs, at
+    number of training rows n: about 1,175 Adam steps in whole epochs, at
     least 2 and at most 30 epochs (60 for the regressor). At the default
-    batch of 256 that is 30 epochs up to about 12,000 rows (a few dozen
+    batch of 256 that is 30 epochs up to about 10,000 rows (a few dozen
     full-batch steps on a small table, which cannot memorise it; the
-    regressor's 60 up to about 6,000 rows, where smooth targets still
-    underfit at 30), 18 at 20,000, 6 at 60,000 (MNIST), 4 at 100,000 and 2
-    from about 180,000 rows. It was chosen on the tuning sets of
-    ``benchmarks/tuning/tune_budget.py`` and ``probe_budget.py``
-    (``docs/suite/tuning/``); ``partial_fit`` runs one epoch per call.
+    regressor's 60 up to about 4,900 rows, where smooth targets still
+    underfit at 30), 15 at 20,000, 5 at 60,000 (MNIST), 4 at 100,000 and 2
+    from about 150,000 rows. It was chosen on the tuning sets of
+    ``benchmarks/tuning/tune_budget.py`` and ``probe_budget.py``, and its
+    step count with the width (``tune_width.py``; records in
+    ``docs/suite/tuning/``); ``partial_fit`` runs one epoch per call.
 
 shuffle : bool, default=True
     Whether to shuffle the rows each epoch.

@@ -96,7 +96,7 @@ class HalfNetRegressor(RegressorMixin, BaseHalfNet):
 
     def __init__(
         self,
-        n_hidden: int = 2000,
+        n_hidden: int = 1600,
         rank: int | None = None,
         *,
         activation: str = "relu",

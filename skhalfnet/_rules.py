@@ -13,8 +13,10 @@ from . import _layer
 
 #: The rank used when ``rank=None``, capped by the number of features.
 DEFAULT_RANK = 64
-#: ``max_iter="auto"``: about this many Adam steps in all ...
-AUTO_STEPS = 1400
+#: ``max_iter="auto"``: about this many Adam steps in all (5 epochs of MNIST's 60,000
+#: rows; with the default width of 1600 as accurate on MNIST's validation part as
+#: 1,400 steps at width 2000, ``benchmarks/tuning/tune_width.py``) ...
+AUTO_STEPS = 1175
 #: ... in at least this many epochs (large data: each row is seen more than once) ...
 AUTO_MIN_EPOCHS = 2
 #: ... and at most this many (small data: a few full-batch steps are enough, and
@@ -33,8 +35,8 @@ def resolved_epochs(
     ``"auto"`` runs about :data:`AUTO_STEPS` Adam steps, in whole epochs, and never
     fewer than :data:`AUTO_MIN_EPOCHS` or more than ``max_epochs``
     (:data:`AUTO_MAX_EPOCHS`; the regressor passes :data:`AUTO_MAX_EPOCHS_REGRESSION`): 30
-    epochs up to about 12,000 rows (at the default batch of 256), then fewer as the
-    data grow (6 on MNIST's 60,000 rows), and 2 from about 180,000 rows. None when
+    epochs up to about 10,000 rows (at the default batch of 256), then fewer as the
+    data grow (5 on MNIST's 60,000 rows), and 2 from about 150,000 rows. None when
     the number of rows is not known yet.
     """
     if max_iter != "auto":

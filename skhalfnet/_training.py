@@ -156,10 +156,6 @@ def _poisson_gradient(outputs, targets):
     return ((log_scale * outputs).exp() - counts) / (log_scale * outputs.shape[1])
 
 
-#: Each loss's per-row values and their gradient with respect to the outputs, for the
-#: steps that skip autograd (:meth:`HalfNetModule.manual_step`); the same losses as
-#: :func:`per_sample_loss`, and the gradients autograd would take of them
-#: (``tests/test_layer.py`` compares the two).
 #: The gradient of each loss's row values (:func:`per_sample_loss`) with respect to the
 #: outputs, for the steps that skip autograd (:meth:`HalfNetModule.manual_step`): the
 #: gradients autograd would take (``tests/test_layer.py`` compares the two).
@@ -378,6 +374,15 @@ def cast_rows(data: _Data, weight_dtype: torch.dtype, autocast_dtype) -> None:
     data.X, data.cast = cast, True
 
 
+def _batch_inputs(data: _Data, rows: torch.Tensor, device: torch.device) -> torch.Tensor:
+    """A step's inputs: ``rows`` of the fixed hidden layer or of the rows cast once, as
+    they are, or of X cast to the weights' dtype one batch at a time (X itself, float64
+    from a scaler or a uint8 memory map, is never converted whole)."""
+    if data.hidden or data.cast:
+        return data.X.index_select(0, rows)
+    return as_torch_rows(data.X, rows, device, data.weights.dtype)
+
+
 def _run_epoch(
     module, optimizer, data: _Data, config, generator, history, average=None
 ) -> torch.Tensor:
@@ -395,12 +400,7 @@ def _run_epoch(
         factor = schedule(position, data.total_steps, data.steps_per_epoch, history.step_scale)
         _set_step_factor(optimizer, factor)
         rows = order[start : start + config.batch_size].to(device)
-        if data.hidden or data.cast:
-            inputs = data.X.index_select(0, rows)
-        else:
-            # Rows are cast to the weights' dtype one batch at a time: X itself (float64
-            # from a scaler, or a uint8 memory map) is never converted whole.
-            inputs = as_torch_rows(data.X, rows, device, data.weights.dtype)
+        inputs = _batch_inputs(data, rows, device)
         targets = data.targets.index_select(0, rows)
         # The weights are normalised to mean 1 over the training rows, so the weighted
         # sum over the batch's rows is an unbiased estimate of the weighted mean loss.

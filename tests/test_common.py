@@ -276,13 +276,13 @@ def test_alpha_shrinks_the_weights(small_digits, fast):
 def test_shuffle_false_takes_the_rows_in_order(small_digits, fast, monkeypatch):
     X, y = small_digits
     seen = []
-    original = _training.as_torch_rows
+    original = _training._batch_inputs
 
-    def spy(X_, rows, *args, **kwargs):
+    def spy(data, rows, device):
         seen.append(rows.cpu().numpy().copy())
-        return original(X_, rows, *args, **kwargs)
+        return original(data, rows, device)
 
-    monkeypatch.setattr(_training, "as_torch_rows", spy)
+    monkeypatch.setattr(_training, "_batch_inputs", spy)
     quiet_fit(HalfNetClassifier(**{**fast, "max_iter": 1}, shuffle=False, batch_size=50), X, y)
     np.testing.assert_array_equal(np.concatenate(seen), np.arange(len(y)))
     seen.clear()

@@ -43,6 +43,7 @@ PAGES = {
         "docs/speed/side_by_side/results.md",
         "docs/speed/side_by_side/previous/results.md",
         "docs/suite/results.md",
+        "docs/suite/tuning/width.md",
     ],
     "docs/user_guide/when_to_use.md": [
         "docs/suite/results.md",
@@ -54,6 +55,7 @@ PAGES = {
     ],
     "docs/user_guide/rank_and_width.md": [
         "docs/suite/tuning/geometry.md",
+        "docs/suite/tuning/width.md",
         "docs/suite/tuning/budget_probe.md",
         "docs/mnist/results.md",
         "docs/mnist/previous/results.md",
@@ -130,9 +132,9 @@ NOT_RESULTS = {
         # by tests/test_training_guards.py::test_auto_budget_follows_the_number_of_rows.
         **{
             n: BUDGET_RULE
-            for n in ("1,400", "1,000", "10,000", "20,000", "60,000", "100,000", "1,000,000")
+            for n in ("1,175", "1,000", "10,000", "20,000", "60,000", "100,000", "1,000,000")
         },
-        **{n: BUDGET_RULE for n in ("1,200", "1,422", "1,410", "1,564", "7,814")},
+        **{n: BUDGET_RULE for n in ("1,200", "1,185", "1,564", "7,814")},
     },
     "examples/speed/plot_mnist_frontier.py": {"25,000": BUDGETS, "150,000": BUDGETS},
     "examples/kernels/plot_gp_regression.py": {"0.95": "the nominal coverage of a 95 % interval"},
@@ -153,12 +155,15 @@ NOT_RESULTS = {
         "1.3": PYPROJECT,
         "25,000": BUDGETS,
         "150,000": BUDGETS,
-        "1,400": BUDGET_RULE,
+        "1,175": BUDGET_RULE,
     },
     "CHANGES.md": {
         "0.1.0": "the version",
         "0.2.0": "the version",
-        **{n: BUDGET_RULE for n in ("1,400", "12,000", "60,000", "180,000", "6,000")},
+        **{
+            n: BUDGET_RULE
+            for n in ("1,400", "12,000", "60,000", "180,000", "6,000", "1,175", "10,000")
+        },
         "10,000": "the divergence factor, a constant of skhalfnet._training",
         "0.8": "covariance='auto': the regressors' margin (skhalfnet._selection.LOSS_MARGIN)",
         "1.5": "covariance='auto': the classifiers' margin (skhalfnet._selection.Z_MARGIN)",
@@ -172,7 +177,7 @@ NOT_RESULTS = {
     },
     "docs/guide.md": {
         "5,000": "a sample size",
-        "1,400": BUDGET_RULE,
+        "1,175": BUDGET_RULE,
         "10,000": "the divergence factor, a constant of skhalfnet._training",
     },
     "docs/user_guide/migrating.md": {

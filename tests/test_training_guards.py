@@ -38,7 +38,7 @@ def quiet(estimator, X, y, **kwargs):
 @pytest.mark.parametrize(
     ("n_rows", "epochs"),
     # The table in the user guide (rank_and_width.md, "The training budget").
-    [(100, 30), (1_000, 30), (10_000, 30), (20_000, 18), (60_000, 6), (100_000, 4), (10**6, 2)],
+    [(100, 30), (1_000, 30), (10_000, 30), (20_000, 15), (60_000, 5), (100_000, 4), (10**6, 2)],
 )
 def test_auto_budget_follows_the_number_of_rows(n_rows, epochs):
     assert resolved_epochs("auto", n_rows, 256) == epochs
@@ -48,7 +48,7 @@ def test_auto_budget_follows_the_number_of_rows(n_rows, epochs):
 @pytest.mark.parametrize(
     ("n_rows", "epochs"),
     # The regressors' column of the same table: up to twice the epochs on small data.
-    [(100, 60), (1_000, 60), (5_000, 60), (10_000, 35), (20_000, 18), (60_000, 6)],
+    [(100, 60), (1_000, 60), (5_000, 59), (10_000, 30), (20_000, 15), (60_000, 5)],
 )
 def test_regressors_auto_budget_allows_more_epochs(n_rows, epochs):
     assert resolved_epochs("auto", n_rows, 256, _base.AUTO_MAX_EPOCHS_REGRESSION) == epochs
