@@ -365,7 +365,8 @@ def geometry_section(summary: dict) -> list[str]:
         parts += [
             "## The kernel view: random features ahead of a linear model",
             "",
-            '`HalfNetTransformer()` (2,000 features, in the geometry `covariance="auto"` '
+            f"`HalfNetTransformer()` ({HalfNetTransformer().n_hidden:,} features, in the "
+            'geometry `covariance="auto"` '
             "chose) against scikit-learn's "
             "unsupervised approximations of the RBF kernel (gamma = 1 / n_features), each "
             "followed by `LogisticRegression(max_iter=1000)`, and HalfNet's features with a "
