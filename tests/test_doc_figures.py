@@ -189,6 +189,7 @@ NOT_RESULTS = {
         "37,510": "a parameter count computed on the page",
     },
     "docs/kernels.md": {
+        "1,175": BUDGET_RULE,
         "0.5": "the slope the convergence test expects, not a measurement",
         "0.15": "the convergence test's tolerance",
         "0.3": "a slope that would make the convergence test fail",
