@@ -7,7 +7,7 @@ n_hidden : int, default=1600
     Number of hidden units H (random features). The default, with
     ``learning_rate_init=0.1`` and ``max_iter="auto"``, was chosen for the time
     to reach 0.98 accuracy on MNIST's validation split: width 1600 in 1,175
-    steps was as accurate there as width 2000 (the default until 0.2.0) in
+    steps was as accurate there as width 2000 (the default through 0.2.0) in
     1,400 steps, and on the tuning sets of ``benchmarks/tuning/tune_geometry.py``
     level with it within their spreads (``benchmarks/tuning/tune_width.py``,
     ``docs/suite/tuning/width.md``). Wider layers approximate the exact kernel
