@@ -57,6 +57,7 @@ PAGES = {
     "docs/user_guide/rank_and_width.md": [
         "docs/suite/tuning/geometry.md",
         "docs/suite/tuning/width.md",
+        "docs/suite/tuning/orthogonal.md",
         "docs/suite/tuning/budget_probe.md",
         "docs/mnist/results.md",
         "docs/mnist/previous/results.md",
