@@ -136,7 +136,10 @@ device : {"auto", "cpu", "cuda"}, default="auto"
 precision : {"auto", "float32", "bfloat16", "float64"}, default="auto"
     Arithmetic of training, whatever the input's dtype: rows are cast to it
     batch by batch, so float64 data from a ``StandardScaler`` (or a uint8
-    memory map) train as fast as float32 data and are never copied whole.
+    memory map) train as fast as float32 data and are never copied whole in
+    float32 or float64. Under bfloat16 autocast, float32 and float64 rows are
+    cast to bfloat16 once per fit where that copy, smaller than X, takes at
+    most 256 MiB.
     ``"float32"`` keeps the weights and every matmul in float32;
     ``"bfloat16"`` runs the matmuls under torch's bfloat16 autocast while
     the weights, Adam's state and the loss stay float32; ``"auto"`` does so

@@ -81,7 +81,8 @@ def draw_random_weights(
     N(0, bias_scale²) for the other activations. Neither draw depends on the
     data, so fits on weighted or repeated samples share them. Float32 weights
     are drawn in float32 (torch's vectorised sampler: a (2000, 300) draw takes
-    a tenth of the float64 one's time, which was a sixth of a small wide fit),
+    a tenth of the float64 one's time, which was a quarter of a default fit on
+    48 rows of 300 features),
     all others in float64; the two are different draws of the same law.
     """
     draw_dtype = torch.float32 if np.dtype(dtype) == np.float32 else torch.float64

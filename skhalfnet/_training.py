@@ -322,7 +322,8 @@ class _Data:
 #: activations are the same at every step: :func:`fix_hidden` computes them once, where
 #: they take at most this many bytes, and the steps train the head on them. On 48 rows of
 #: 300 features a step then costs a (48, 2000) by (2000, C) matmul instead of the
-#: (48, 300) by (300, 2000) one before it.
+#: (48, 300) by (300, 2000) one before it. :func:`cast_rows` keeps its bfloat16 copy of
+#: the rows under the same bound.
 FIXED_HIDDEN_MAX_BYTES = 2**28
 
 
@@ -652,9 +653,10 @@ def fit_arrays(
     """Train the network given by ``state`` on numpy/scipy data; return the new state.
 
     Neither ``state`` nor ``history`` is modified: the returned ones are new.
-    ``X`` is never copied on the CPU: a dense array is wrapped as a tensor and
-    sliced per batch (on CUDA it is moved to the device once, when it fits); a
-    CSR matrix is sliced with scipy. ``weights`` must have mean 1 over
+    ``X`` is never copied in its own dtype on the CPU: a dense array is wrapped as a
+    tensor and sliced per batch (on CUDA it is moved to the device once, when it
+    fits), or cast to the autocast dtype once where that is smaller and fits
+    (:func:`cast_rows`); a CSR matrix is sliced with scipy. ``weights`` must have mean 1 over
     ``train_rows``. ``validation_scorer`` maps the head outputs on
     ``validation_rows`` to a score (higher is better).
     """
