@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 import scipy.linalg
+import scipy.linalg.blas
 import scipy.sparse as sp
 from sklearn.utils.extmath import svd_flip
 
@@ -73,14 +74,23 @@ def _transposed_product(X, rows, scale, left: np.ndarray) -> np.ndarray:
     return total
 
 
+def _weighted_gram(chunk, w: np.ndarray) -> np.ndarray:
+    """``chunkᵀ diag(w) chunk``. Dense chunks take BLAS's symmetric rank-k update on
+    ``sqrt(w) chunk``, which computes one triangle: half the multiply-adds of the
+    general product (about half its time at 784 features)."""
+    if sp.issparse(chunk):
+        return _dense(chunk.T @ (sp.diags(w) @ chunk))
+    # The C-ordered rows, transposed, are the Fortran-ordered matrix BLAS reads without a copy.
+    lower = scipy.linalg.blas.dsyrk(1.0, (np.sqrt(w)[:, None] * chunk).T, lower=1)
+    return lower + np.tril(lower, -1).T
+
+
 def weighted_covariance(X, rows, weights, scale) -> np.ndarray:
     """Weighted covariance of the scaled rows (weights sum to 1), centred implicitly."""
     mean = _transposed_product(X, rows, scale, weights[:, None]).ravel()
     second = np.zeros((X.shape[1], X.shape[1]))
     for part, chunk in _chunks(X, rows, scale):
-        w = weights[part]
-        weighted = sp.diags(w) @ chunk if sp.issparse(chunk) else w[:, None] * chunk
-        second += _dense(chunk.T @ weighted)
+        second += _weighted_gram(chunk, weights[part])
     return second - np.outer(mean, mean)
 
 

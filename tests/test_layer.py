@@ -317,6 +317,23 @@ def test_pca_init_on_fewer_rows_than_features_finds_the_principal_directions():
     np.testing.assert_allclose(np.abs(np.sum(thin * eigenvectors, axis=1)), 1, atol=1e-8)
 
 
+@pytest.mark.parametrize("sparse", [False, True])
+def test_weighted_covariance_is_numpys_weighted_covariance(sparse):
+    """The symmetric rank-k update (dense rows) gives both triangles of the covariance."""
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((2500, 30)) * rng.uniform(0.5, 3, 30) + rng.standard_normal(30)
+    X[:, 0] += 2 * X[:, 1]  # correlated columns: off-diagonal terms of both signs matter
+    rows = np.sort(rng.choice(2500, 2200, replace=False))  # rows in several chunks
+    weights = rng.uniform(0, 2, 2200)
+    weights /= weights.sum()
+    data = sp.csr_matrix(X) if sparse else X
+    covariance = _init_module.weighted_covariance(data, rows, weights, 4.0)
+    expected = np.cov(X[rows].T / 4.0, aweights=weights, bias=True)
+    np.testing.assert_allclose(covariance, expected, rtol=1e-10, atol=1e-13)
+    if not sparse:  # one triangle computed, the other its mirror
+        assert np.array_equal(covariance, covariance.T)
+
+
 def _identity_fit(X, y, precision, monkeypatch, cached):
     from skhalfnet import HalfNetClassifier, _training
 
