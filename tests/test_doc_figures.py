@@ -66,6 +66,8 @@ PAGES = {
     ],
     "docs/user_guide/speed_and_scale.md": [
         "docs/speed/side_by_side/results.md",
+        "docs/speed/side_by_side/ten_seeds/results.md",
+        "docs/suite/tuning/cheaper_fits.md",
         "docs/speed/side_by_side/first/results.md",
         "docs/speed/side_by_side/previous/results.md",
         "docs/speed/side_by_side/rerun/results.md",
