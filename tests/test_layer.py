@@ -9,7 +9,7 @@ import torch
 from sklearn.decomposition import PCA
 
 from skhalfnet import _init as _init_module
-from skhalfnet import _layer, _threads
+from skhalfnet import _layer, _threads, _training
 from skhalfnet._init import initial_components, principal_directions
 from skhalfnet._layer import HalfNetModule, InferenceLayer, NetworkState, draw_random_weights
 
@@ -450,6 +450,20 @@ def test_parameters_finite_finds_one_bad_value_and_passes_huge_finite_ones(dtype
             with torch.no_grad():
                 list(module.parameters())[index].view(-1)[-1] = bad
             assert not module.parameters_finite(), (bad, index)
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_the_softmax_loss_is_torchs_cross_entropy(dtype):
+    """Taken over the transposed outputs (a faster kernel), the same values as torch's."""
+    generator = torch.Generator().manual_seed(3)
+    outputs = 30 * torch.randn(300, 7, generator=generator).to(dtype)
+    targets = torch.randint(0, 7, (300,), generator=generator)
+    losses = _training.per_sample_loss("softmax", outputs, targets)
+    expected = torch.nn.functional.cross_entropy(outputs, targets, reduction="none")
+    torch.testing.assert_close(losses, expected, rtol=0, atol=0)
+    gradient = _training.LOSS_GRADIENTS["softmax"](outputs, targets)
+    expected = torch.softmax(outputs, dim=1) - torch.nn.functional.one_hot(targets, 7)
+    torch.testing.assert_close(gradient, expected.to(dtype))
 
 
 def _loss_case(kind, generator):
