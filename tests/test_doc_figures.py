@@ -28,6 +28,7 @@ PAGES = {
     "README.md": [
         "docs/suite/results.md",
         "docs/speed/side_by_side/results.md",
+        "docs/speed/side_by_side/ten_seeds/results.md",
         "docs/speed/default_fit/before/results.md",
         "docs/speed/default_fit/after/results.md",
         "docs/mnist/results.md",
@@ -87,10 +88,12 @@ PAGES = {
         "docs/kernel_bench/results.md",
         "docs/digits/results.md",
         "docs/speed/results.md",
+        "docs/speed/side_by_side/ten_seeds/results.md",
         "docs/speed/side_by_side/results.md",
     ],
     "docs/suite.md": [
         "docs/suite/results.md",
+        "docs/speed/side_by_side/ten_seeds/results.md",
         "docs/speed/side_by_side/results.md",
     ],
     "docs/metric_learning.md": [
