@@ -17,10 +17,8 @@ It prints the table of ``docs/suite/tuning/accuracy_knobs.md``::
 
 from __future__ import annotations
 
-import time
-
-import numpy as np
 import torch
+from _seed_rows import seed_cells
 
 from skhalfnet import HalfNetClassifier, _training
 from skhalfnet.datasets import load_mnist
@@ -64,22 +62,15 @@ def main():
         train, valid = rows if rows is not None else (X_tr, X_va)
         if eps is not None:
             _training.LOSS_GRADIENTS["softmax"] = smoothed_gradient(eps)
-        scores, seconds = [], []
+
+        def fit(seed, params=params, train=train):
+            return HalfNetClassifier(max_iter=6, random_state=seed, **params).fit(train, y_tr)
+
         try:
-            for seed in SEEDS:
-                start = time.process_time()
-                model = HalfNetClassifier(max_iter=6, random_state=seed, **params)
-                model.fit(train, y_tr)
-                seconds.append(time.process_time() - start)
-                scores.append(model.score(valid, y_va))
+            cells = seed_cells(fit, valid, y_va, SEEDS)
         finally:
             _training.LOSS_GRADIENTS["softmax"] = original
-        per_seed = ", ".join(f"{s:.4f}" for s in scores)
-        print(
-            f"| {name} | {np.mean(scores):.4f} ± {np.std(scores, ddof=1):.4f} ({per_seed})"
-            f" | {np.mean(seconds):.2f} |",
-            flush=True,
-        )
+        print(f"| {name} | {cells} |", flush=True)
 
 
 if __name__ == "__main__":

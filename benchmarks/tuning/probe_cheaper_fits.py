@@ -33,10 +33,10 @@ It prints the table of ``docs/suite/tuning/cheaper_fits.md``::
 from __future__ import annotations
 
 import math
-import time
 
 import numpy as np
 import torch
+from _seed_rows import seed_cells
 from sklearn.decomposition import PCA
 from sklearn.pipeline import make_pipeline
 
@@ -168,18 +168,7 @@ def main():
     print("| variant | valid accuracy, mean ± sd (per seed) | fit CPU s, mean |")
     print("|---|---|---|")
     for name, fit, X_valid in variants:
-        scores, seconds = [], []
-        for seed in SEEDS:
-            start = time.process_time()
-            model = fit(seed)
-            seconds.append(time.process_time() - start)
-            scores.append(model.score(X_valid, y_va))
-        per_seed = ", ".join(f"{s:.4f}" for s in scores)
-        print(
-            f"| {name} | {np.mean(scores):.4f} ± {np.std(scores, ddof=1):.4f} ({per_seed})"
-            f" | {np.mean(seconds):.2f} |",
-            flush=True,
-        )
+        print(f"| {name} | {seed_cells(fit, X_valid, y_va, SEEDS)} |", flush=True)
 
 
 if __name__ == "__main__":

@@ -17,10 +17,9 @@ thread, at each width of ``--widths``, with i.i.d. and orthogonal draws::
 from __future__ import annotations
 
 import argparse
-import time
 
-import numpy as np
 import torch
+from _seed_rows import seed_cells
 
 from skhalfnet import HalfNetClassifier, _layer
 from skhalfnet.datasets import load_mnist
@@ -55,19 +54,13 @@ def main():
     for width in args.widths:
         for name, draw in (("i.i.d.", iid), ("orthogonal", orthogonal_draws)):
             _layer.draw_random_weights = draw
-            scores, seconds = [], []
-            for seed in args.seeds:
-                start = time.process_time()
+
+            def fit(seed, width=width):
                 model = HalfNetClassifier(n_hidden=width, max_iter=6, random_state=seed)
-                model.fit(X_tr, y_tr)
-                seconds.append(time.process_time() - start)
-                scores.append(model.score(X_va, y_va))
-            per_seed = ", ".join(f"{s:.4f}" for s in scores)
-            print(
-                f"| {width} | {name} | {np.mean(scores):.4f} ± {np.std(scores, ddof=1):.4f}"
-                f" ({per_seed}) | {np.mean(seconds):.2f} |",
-                flush=True,
-            )
+                return model.fit(X_tr, y_tr)
+
+            cells = seed_cells(fit, X_va, y_va, args.seeds)
+            print(f"| {width} | {name} | {cells} |", flush=True)
     _layer.draw_random_weights = iid
 
 
