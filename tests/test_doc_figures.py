@@ -72,6 +72,8 @@ PAGES = {
         "docs/speed/side_by_side/ten_seeds/d375bda/results.md",
         "docs/suite/tuning/cheaper_fits.md",
         "docs/suite/tuning/accuracy_knobs.md",
+        "docs/suite/tuning/step_sizes.md",
+        "docs/suite/tuning/frozen_tail.md",
         "docs/speed/side_by_side/first/results.md",
         "docs/speed/side_by_side/previous/results.md",
         "docs/speed/side_by_side/rerun/results.md",
@@ -225,6 +227,7 @@ DERIVED = {
         "0.9807": "(0.9801 + 0.9804 + 0.9817) / 3",
         "0.23": "2.35 / 10.2",
         "0.04": "(0.9810 - 0.9806) * 100",
+        "0.01": "(0.9812 - 0.9811) * 100",
     },
     "docs/user_guide/when_to_use.md": {
         "4.80": "(0.9560 - 0.9080) * 100",
