@@ -159,7 +159,7 @@ class _ReLUNetwork(torch.autograd.Function):
         head = (head_weight * scale).to(dtype)
         outputs = torch.addmm(head_bias.to(dtype), activated, head.T)
         ctx.save_for_backward(X, activated, Z_t, head)
-        ctx.scale, ctx.has_components = scale, V is not None
+        ctx.scale = scale
         return outputs.to(head_weight.dtype)
 
     @staticmethod
@@ -170,7 +170,7 @@ class _ReLUNetwork(torch.autograd.Function):
         grad_head = (grad.T @ activated).to(weight_dtype).mul_(ctx.scale)
         grad_head_bias = grad.sum(0).to(weight_dtype)
         grad_components = None
-        if ctx.has_components:
+        if ctx.needs_input_grad[1]:  # V is trained (not None, not frozen)
             grad_activated = relu_backward_on_bits_(grad @ head, activated)
             grad_components = (X.T @ (grad_activated @ Z_t.T)).to(weight_dtype)
         return None, grad_components, None, None, grad_head, grad_head_bias, None
@@ -199,7 +199,11 @@ class _Head(torch.autograd.Function):
 
 class _Tape:
     """Stands in for autograd's ``ctx`` where a training step calls a Function's
-    ``forward`` and ``backward`` itself (:meth:`HalfNetModule.manual_step`)."""
+    ``forward`` and ``backward`` itself (:meth:`HalfNetModule.manual_step`), with the
+    ``needs_input_grad`` flags autograd would set."""
+
+    def __init__(self, needs_input_grad: tuple[bool, ...]):
+        self.needs_input_grad = needs_input_grad
 
     def save_for_backward(self, *tensors):
         self.saved_tensors = tensors
@@ -295,7 +299,13 @@ class HalfNetModule(nn.Module):
         with torch.autocast(device_type=X.device.type, dtype=autocast_dtype):
             return self(X).to(weight_dtype)
 
-    def manual_step(self, inputs: torch.Tensor, autocast_dtype, hidden: bool = False):
+    def manual_step(
+        self,
+        inputs: torch.Tensor,
+        autocast_dtype,
+        hidden: bool = False,
+        train_components: bool = True,
+    ):
         """A step's outputs and a function that sets the gradients, without autograd.
 
         ``inputs`` are rows of X, or rows of the fixed hidden layer when ``hidden``.
@@ -305,11 +315,12 @@ class HalfNetModule(nn.Module):
         as :meth:`training_outputs` followed by autograd, without autograd's engine
         (about a tenth of a millisecond a step, most of a step on a few dozen rows).
         None where that path does not apply (sparse rows, other activations): the
-        caller then uses :meth:`training_outputs` and autograd.
+        caller then uses :meth:`training_outputs` and autograd. With
+        ``train_components`` false, V's gradient is neither computed nor set (None).
         """
-        tape = _Tape()
         with torch.no_grad():
             if hidden:
+                tape = _Tape((False, True, True, False))
                 function, parameters = _Head, (None, self.head_weight, self.head_bias, None)
                 arguments = (inputs, self.head_weight, self.head_bias, self.output_scale)
             elif self.activation == "relu" and inputs.layout == torch.strided:
@@ -317,6 +328,8 @@ class HalfNetModule(nn.Module):
                 if autocast_dtype is not None:
                     Z_t, bias = self._low_precision
                     inputs = inputs.to(autocast_dtype)
+                trains_v = self.V is not None and train_components
+                tape = _Tape((False, trains_v, False, False, True, True, False))
                 function = _ReLUNetwork
                 parameters = (None, self.V, None, None, self.head_weight, self.head_bias, None)
                 arguments = (inputs, self.V, Z_t, bias, self.head_weight, self.head_bias)

@@ -21,6 +21,8 @@ STREAM_STEPS = 1000
 STREAM_FLOOR = 0.1
 #: partial_fit's model averages the trained weights over about this many recent steps.
 STREAM_AVERAGE_STEPS = 40
+#: A cosine fit trains V for this share of its steps; the head trains to the end.
+COSINE_COMPONENTS_SHARE = 5 / 6
 
 
 def constant(step: int, total_steps: int, steps_per_epoch: int, adaptive_scale: float) -> float:
@@ -59,6 +61,19 @@ def cosine(step: int, total_steps: int, steps_per_epoch: int, adaptive_scale: fl
         return (step + 1) / warmup
     progress = min(1.0, (step - warmup) / max(1, total_steps - warmup))
     return 0.5 * (1.0 + math.cos(math.pi * progress))
+
+
+def trains_components(schedule: str, step: int, total_steps: int) -> bool:
+    """Whether step ``step`` (from 0) of ``total_steps`` updates V as well as the head.
+
+    A cosine fit leaves V as it is for its last sixth
+    (:data:`COSINE_COMPONENTS_SHARE`): there the step has fallen below 7 % of its
+    peak, and those steps together make up less than 1 % of the sum of V's steps over
+    the fit. Without V's gradient a step costs about a third less (the backward
+    through the frozen Z and the product with the rows are skipped). The other
+    schedules have no end they anneal towards, so V trains at every step.
+    """
+    return schedule != "cosine" or step < COSINE_COMPONENTS_SHARE * total_steps
 
 
 SCHEDULES = {"constant": constant, "adaptive": adaptive, "cosine": cosine, "stream": stream}

@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import math
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -32,7 +33,7 @@ from ._layer import (
     torch_dtype,
     wrap_dense,
 )
-from ._schedule import ADAPTIVE_DIVISOR, SCHEDULES, stream_average_weight
+from ._schedule import ADAPTIVE_DIVISOR, SCHEDULES, stream_average_weight, trains_components
 
 LOSSES = ("softmax", "logistic", "squared", "poisson")
 #: At most this many hidden values per inference batch (2 MiB in float32: a batch's hidden
@@ -398,6 +399,19 @@ def _batch_inputs(data: _Data, rows: torch.Tensor, device: torch.device) -> torc
     return as_torch_rows(data.X, rows, device, data.weights.dtype)
 
 
+@contextmanager
+def _components_frozen(module, frozen: bool):
+    """Autograd leaves V without a gradient inside the block, when ``frozen``."""
+    if not frozen or module.V is None:
+        yield
+        return
+    module.V.requires_grad_(False)
+    try:
+        yield
+    finally:
+        module.V.requires_grad_(True)
+
+
 def _run_epoch(
     module, optimizer, data: _Data, config, generator, history, average=None
 ) -> torch.Tensor:
@@ -420,7 +434,10 @@ def _run_epoch(
         # The weights are normalised to mean 1 over the training rows, so the weighted
         # sum over the batch's rows is an unbiased estimate of the weighted mean loss.
         row_weights = data.weights.index_select(0, rows)
-        step = module.manual_step(inputs, config.autocast_dtype, hidden=data.hidden)
+        train_v = trains_components(config.schedule, position, data.total_steps)
+        step = module.manual_step(
+            inputs, config.autocast_dtype, hidden=data.hidden, train_components=train_v
+        )
         if step is not None:
             outputs, backward = step
             with torch.no_grad():
@@ -428,13 +445,14 @@ def _run_epoch(
                 grad = LOSS_GRADIENTS[config.loss](outputs, targets)
                 backward(grad.mul_((row_weights / rows.shape[0])[:, None]))
         else:
-            if data.hidden:
-                outputs = module.head_outputs(inputs)
-            else:
-                outputs = module.training_outputs(inputs, config.autocast_dtype)
-            weighted = (row_weights * per_sample_loss(config.loss, outputs, targets)).sum()
             optimizer.zero_grad(set_to_none=True)
-            (weighted / rows.shape[0]).backward()
+            with _components_frozen(module, not train_v):
+                if data.hidden:
+                    outputs = module.head_outputs(inputs)
+                else:
+                    outputs = module.training_outputs(inputs, config.autocast_dtype)
+                weighted = (row_weights * per_sample_loss(config.loss, outputs, targets)).sum()
+                (weighted / rows.shape[0]).backward()
         optimizer.step()
         if average is not None:
             average.update(position + 1)

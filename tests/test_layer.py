@@ -342,9 +342,9 @@ def _identity_fit(X, y, precision, monkeypatch, cached):
     calls = []
     original = HalfNetModule.manual_step
 
-    def spy(self, inputs, autocast_dtype, hidden=False):
+    def spy(self, inputs, autocast_dtype, hidden=False, **kwargs):
         calls.extend([1] if hidden else [])
-        return original(self, inputs, autocast_dtype, hidden=hidden)
+        return original(self, inputs, autocast_dtype, hidden=hidden, **kwargs)
 
     monkeypatch.setattr(HalfNetModule, "manual_step", spy)
     model = HalfNetClassifier(

@@ -2,9 +2,15 @@
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
+import torch
 from sklearn.model_selection import train_test_split
 
-from skhalfnet import HalfNetClassifier, _schedule
+from skhalfnet import HalfNetClassifier, _schedule, _training
+from skhalfnet._layer import NetworkState
+from skhalfnet._training import TrainingConfig, TrainingHistory
+
+CPU = torch.device("cpu")
 
 
 def test_cosine_warms_up_then_anneals_to_zero():
@@ -105,3 +111,45 @@ def test_a_fit_after_partial_fit_drops_the_stream_state(small_digits):
     assert clf._history["training_weights"] is not None
     clf.set_params(max_iter=1).fit(X, y)
     assert clf._history["training_weights"] is None
+
+
+def test_a_cosine_fit_trains_v_for_five_sixths_of_its_steps():
+    assert [_schedule.trains_components("cosine", t, 12) for t in range(12)] == [True] * 10 + [
+        False
+    ] * 2
+    others = ("constant", "adaptive", "stream")
+    assert all(_schedule.trains_components(name, t, 12) for name in others for t in range(12))
+
+
+@pytest.mark.parametrize("kind", ["dense relu", "sparse relu", "dense cos"])
+def test_a_cosine_fit_leaves_v_as_it_is_in_its_last_steps(small_digits, kind):
+    # One step an epoch: the sixth of six steps leaves V alone while the head trains on,
+    # in the hand-written step (dense rows through the ReLU) and through autograd alike.
+    X, y = small_digits
+    X = sp.csr_matrix(X) if kind.startswith("sparse") else X
+    rng = np.random.RandomState(0)
+    state = NetworkState(
+        components=rng.standard_normal((4, X.shape[1])).astype(np.float32),
+        random_weights=rng.standard_normal((50, 4)).astype(np.float32),
+        hidden_bias=np.zeros(50, np.float32),
+        coef=np.zeros((50, 5), np.float32),
+        intercept=np.zeros(5, np.float32),
+        activation=kind.split()[1],
+    )
+    config = TrainingConfig(
+        loss="softmax", batch_size=len(y), max_iter=6, lr_head=1e-2, lr_components=1e-2,
+        weight_decay=0.0, shuffle=False, tol=0.0, n_iter_no_change=10,
+        early_stopping=False, seed=0, schedule="cosine",
+    )  # fmt: skip
+    states = []
+
+    def on_epoch(epoch, loss, export):
+        states.append(export())
+        return False
+
+    _training.fit_arrays(
+        state, X, y, np.ones(len(y)), config, TrainingHistory(), device=CPU, on_epoch=on_epoch
+    )
+    assert not np.array_equal(states[3].components, states[4].components)
+    np.testing.assert_array_equal(states[4].components, states[5].components)
+    assert not np.array_equal(states[4].coef, states[5].coef)
