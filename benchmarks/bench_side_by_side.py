@@ -307,9 +307,12 @@ def main(argv=None) -> None:
         (args.out / "runs.jsonl").unlink(missing_ok=True)
         run(args.baseline, args.out, args.seeds)
     records = [json.loads(line) for line in (args.out / "runs.jsonl").open()]
-    command = "python benchmarks/bench_side_by_side.py --baseline <worktree of be44cbb>"
-    if args.seeds != list(SEEDS):
-        command += " --seeds " + " ".join(map(str, args.seeds))
+    fits = [r for r in records if r["part"] == "fit"]
+    baseline = next(r["commit"][:7] for r in fits if r["checkout"] == "baseline")
+    command = f"python benchmarks/bench_side_by_side.py --baseline <worktree of {baseline}>"
+    seeds = sorted({r["seed"] for r in fits})
+    if seeds != list(SEEDS):
+        command += " --seeds " + " ".join(map(str, seeds))
     (args.out / "results.md").write_text(report(records, command))
     print((args.out / "results.md").read_text())
 
