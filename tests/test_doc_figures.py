@@ -42,6 +42,8 @@ PAGES = {
     ],
     "CHANGES.md": [
         "docs/speed/side_by_side/results.md",
+        "docs/speed/side_by_side/ten_seeds/last_sixth/results.md",
+        "docs/suite/tuning/frozen_tail.md",
         "docs/speed/side_by_side/ten_seeds/results.md",
         "docs/speed/side_by_side/first/results.md",
         "docs/speed/side_by_side/previous/results.md",
@@ -74,6 +76,8 @@ PAGES = {
         "docs/suite/tuning/accuracy_knobs.md",
         "docs/suite/tuning/step_sizes.md",
         "docs/suite/tuning/frozen_tail.md",
+        "docs/speed/side_by_side/ten_seeds/last_sixth/results.md",
+        "docs/speed/side_by_side/ten_seeds/last_sixth/runs.jsonl",
         "docs/speed/side_by_side/first/results.md",
         "docs/speed/side_by_side/previous/results.md",
         "docs/speed/side_by_side/rerun/results.md",
