@@ -302,6 +302,8 @@ def verdicts(summary: dict) -> list[dict]:
             for (s, m), e in summary.items()
             if s == name and m != "HalfNet" and m not in NOT_PEERS
         }
+        if not peers:  # a run of HalfNet alone (--models HalfNet) has nothing to compare
+            continue
         best_name = max(peers, key=lambda m: peers[m]["score"])
         margin = 0.01 if halfnet["task"] == "c" else 0.02
         lines.append(
