@@ -69,9 +69,8 @@ learning_rate : {"cosine", "adaptive", "constant"}, default="cosine"
     runs its ``max_iter`` epochs as a budget (``tol`` on the training loss
     does not cut it short; ``early_stopping`` on the validation score does),
     and a ``warm_start`` refit runs a new cosine. In the last sixth of a
-    cosine fit's steps, where V's step has fallen below 7 % of its peak,
-    only the head trains: those steps skip V's gradient, about a third of
-    a step. ``"adaptive"`` divides
+    cosine fit's steps, where V's step has fallen below a tenth of its peak,
+    only the head trains: those steps skip V's gradient. ``"adaptive"`` divides
     both steps by 5 each time two epochs in a row fail to improve the
     training loss (or the validation score with ``early_stopping``) by
     ``tol``; ``"constant"`` keeps them. ``partial_fit`` ignores this: a

@@ -153,3 +153,15 @@ def test_a_cosine_fit_leaves_v_as_it_is_in_its_last_steps(small_digits, kind):
     assert not np.array_equal(states[3].components, states[4].components)
     np.testing.assert_array_equal(states[4].components, states[5].components)
     assert not np.array_equal(states[4].coef, states[5].coef)
+
+
+def test_the_steps_v_skips_are_below_a_tenth_of_its_peak():
+    # What trains_components' docstring says: the first frozen step is below a tenth of
+    # the peak, and the frozen steps add up to at most 2.4 % of the fit's sum.
+    for total in range(6, 400):
+        for per_epoch in {1, max(1, total // 5), total}:
+            factors = np.array([_schedule.cosine(t, total, per_epoch, 1.0) for t in range(total)])
+            frozen = [not _schedule.trains_components("cosine", t, total) for t in range(total)]
+            assert any(frozen)
+            assert factors[frozen][0] < 0.1
+            assert factors[frozen].sum() <= 0.024 * factors.sum()
