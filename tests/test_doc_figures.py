@@ -42,6 +42,7 @@ PAGES = {
     ],
     "CHANGES.md": [
         "docs/speed/side_by_side/results.md",
+        "docs/speed/side_by_side/ten_seeds/9a69c7a/results.md",
         "docs/speed/side_by_side/ten_seeds/last_sixth/results.md",
         "docs/suite/tuning/frozen_tail.md",
         "docs/speed/side_by_side/ten_seeds/results.md",
@@ -71,6 +72,7 @@ PAGES = {
     "docs/user_guide/speed_and_scale.md": [
         "docs/speed/side_by_side/results.md",
         "docs/speed/side_by_side/ten_seeds/results.md",
+        "docs/speed/side_by_side/ten_seeds/9a69c7a/results.md",
         "docs/speed/side_by_side/ten_seeds/d375bda/results.md",
         "docs/suite/tuning/cheaper_fits.md",
         "docs/suite/tuning/accuracy_knobs.md",
