@@ -300,11 +300,7 @@ class HalfNetModule(nn.Module):
             return self(X).to(weight_dtype)
 
     def manual_step(
-        self,
-        inputs: torch.Tensor,
-        autocast_dtype,
-        hidden: bool = False,
-        train_components: bool = True,
+        self, inputs: torch.Tensor, autocast_dtype, *, hidden: bool, train_components: bool
     ):
         """A step's outputs and a function that sets the gradients, without autograd.
 
@@ -316,11 +312,10 @@ class HalfNetModule(nn.Module):
         (about a tenth of a millisecond a step, most of a step on a few dozen rows).
         None where that path does not apply (sparse rows, other activations): the
         caller then uses :meth:`training_outputs` and autograd. With
-        ``train_components`` false, V's gradient is neither computed nor set (None).
+        ``train_components`` false, V's gradient is not computed and ``V.grad`` is None.
         """
         with torch.no_grad():
             if hidden:
-                tape = _Tape((False, True, True, False))
                 function, parameters = _Head, (None, self.head_weight, self.head_bias, None)
                 arguments = (inputs, self.head_weight, self.head_bias, self.output_scale)
             elif self.activation == "relu" and inputs.layout == torch.strided:
@@ -328,14 +323,17 @@ class HalfNetModule(nn.Module):
                 if autocast_dtype is not None:
                     Z_t, bias = self._low_precision
                     inputs = inputs.to(autocast_dtype)
-                trains_v = self.V is not None and train_components
-                tape = _Tape((False, trains_v, False, False, True, True, False))
+                if self.V is not None and not train_components:
+                    self.V.grad = None  # Adam skips V; backward leaves it out below
+                trained_v = self.V if train_components else None
                 function = _ReLUNetwork
-                parameters = (None, self.V, None, None, self.head_weight, self.head_bias, None)
+                parameters = (None, trained_v, None, None, self.head_weight, self.head_bias, None)
                 arguments = (inputs, self.V, Z_t, bias, self.head_weight, self.head_bias)
                 arguments += (self.output_scale,)
             else:
                 return None
+            # The flags autograd would set: which inputs are trained parameters.
+            tape = _Tape(tuple(parameter is not None for parameter in parameters))
             outputs = function.forward(tape, *arguments)
 
         @torch.no_grad()
