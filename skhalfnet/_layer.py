@@ -299,9 +299,7 @@ class HalfNetModule(nn.Module):
         with torch.autocast(device_type=X.device.type, dtype=autocast_dtype):
             return self(X).to(weight_dtype)
 
-    def manual_step(
-        self, inputs: torch.Tensor, autocast_dtype, *, hidden: bool, train_components: bool
-    ):
+    def manual_step(self, inputs: torch.Tensor, autocast_dtype, *, hidden: bool):
         """A step's outputs and a function that sets the gradients, without autograd.
 
         ``inputs`` are rows of X, or rows of the fixed hidden layer when ``hidden``.
@@ -311,8 +309,8 @@ class HalfNetModule(nn.Module):
         as :meth:`training_outputs` followed by autograd, without autograd's engine
         (about a tenth of a millisecond a step, most of a step on a few dozen rows).
         None where that path does not apply (sparse rows, other activations): the
-        caller then uses :meth:`training_outputs` and autograd. With
-        ``train_components`` false, V's gradient is not computed and ``V.grad`` is None.
+        caller then uses :meth:`training_outputs` and autograd. As under autograd, V's
+        gradient is computed and set only while V requires one.
         """
         with torch.no_grad():
             if hidden:
@@ -323,9 +321,7 @@ class HalfNetModule(nn.Module):
                 if autocast_dtype is not None:
                     Z_t, bias = self._low_precision
                     inputs = inputs.to(autocast_dtype)
-                if self.V is not None and not train_components:
-                    self.V.grad = None  # Adam skips V; backward leaves it out below
-                trained_v = self.V if train_components else None
+                trained_v = self.V if self.V is not None and self.V.requires_grad else None
                 function = _ReLUNetwork
                 parameters = (None, trained_v, None, None, self.head_weight, self.head_bias, None)
                 arguments = (inputs, self.V, Z_t, bias, self.head_weight, self.head_bias)

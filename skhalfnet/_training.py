@@ -401,15 +401,41 @@ def _batch_inputs(data: _Data, rows: torch.Tensor, device: torch.device) -> torc
 
 @contextmanager
 def _components_frozen(module, frozen: bool):
-    """Autograd leaves V without a gradient inside the block, when ``frozen``."""
+    """V requires no gradient inside the block, when ``frozen``, and has none (Adam skips
+    it): autograd and :meth:`HalfNetModule.manual_step` then leave it out alike."""
     if not frozen or module.V is None:
         yield
         return
+    module.V.grad = None
     module.V.requires_grad_(False)
     try:
         yield
     finally:
         module.V.requires_grad_(True)
+
+
+def _step_loss(module, optimizer, data: _Data, config, inputs, targets, row_weights):
+    """Set the trained parameters' gradients for one batch; return its weighted loss sum.
+
+    The hand-written step where it applies (:meth:`HalfNetModule.manual_step`),
+    otherwise the forward pass and autograd.
+    """
+    step = module.manual_step(inputs, config.autocast_dtype, hidden=data.hidden)
+    if step is not None:
+        outputs, backward = step
+        with torch.no_grad():
+            weighted = (row_weights * per_sample_loss(config.loss, outputs, targets)).sum()
+            grad = LOSS_GRADIENTS[config.loss](outputs, targets)
+            backward(grad.mul_((row_weights / targets.shape[0])[:, None]))
+        return weighted
+    optimizer.zero_grad(set_to_none=True)
+    if data.hidden:
+        outputs = module.head_outputs(inputs)
+    else:
+        outputs = module.training_outputs(inputs, config.autocast_dtype)
+    weighted = (row_weights * per_sample_loss(config.loss, outputs, targets)).sum()
+    (weighted / targets.shape[0]).backward()
+    return weighted
 
 
 def _run_epoch(
@@ -434,25 +460,9 @@ def _run_epoch(
         # The weights are normalised to mean 1 over the training rows, so the weighted
         # sum over the batch's rows is an unbiased estimate of the weighted mean loss.
         row_weights = data.weights.index_select(0, rows)
-        train_v = trains_components(config.schedule, position, data.total_steps)
-        step = module.manual_step(
-            inputs, config.autocast_dtype, hidden=data.hidden, train_components=train_v
-        )
-        if step is not None:
-            outputs, backward = step
-            with torch.no_grad():
-                weighted = (row_weights * per_sample_loss(config.loss, outputs, targets)).sum()
-                grad = LOSS_GRADIENTS[config.loss](outputs, targets)
-                backward(grad.mul_((row_weights / rows.shape[0])[:, None]))
-        else:
-            optimizer.zero_grad(set_to_none=True)
-            with _components_frozen(module, not train_v):
-                if data.hidden:
-                    outputs = module.head_outputs(inputs)
-                else:
-                    outputs = module.training_outputs(inputs, config.autocast_dtype)
-                weighted = (row_weights * per_sample_loss(config.loss, outputs, targets)).sum()
-                (weighted / rows.shape[0]).backward()
+        frozen = not trains_components(config.schedule, position, data.total_steps)
+        with _components_frozen(module, frozen):
+            weighted = _step_loss(module, optimizer, data, config, inputs, targets, row_weights)
         optimizer.step()
         if average is not None:
             average.update(position + 1)

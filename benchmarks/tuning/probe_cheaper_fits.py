@@ -104,9 +104,7 @@ def fit_head_on_fixed_features(X, y, seed, joint_epochs=3, head_epochs=2, step=0
         if t % math.ceil(len(X) / 256) == 0:
             order = torch.randperm(len(X), generator=generator)
         batch = order[(t % math.ceil(len(X) / 256)) * 256 :][:256]
-        outputs, backward = module.manual_step(
-            hidden.index_select(0, batch), BF16, hidden=True, train_components=True
-        )
+        outputs, backward = module.manual_step(hidden.index_select(0, batch), BF16, hidden=True)
         grad = LOSS_GRADIENTS["softmax"](outputs, targets.index_select(0, batch))
         backward(grad.div_(batch.shape[0]))
         optimizer.param_groups[0]["lr"] = peak * 0.5 * (1 + math.cos(math.pi * t / total))
